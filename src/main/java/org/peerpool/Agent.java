@@ -1,0 +1,198 @@
+package org.peerpool;
+
+import java.io.IOException;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+
+import org.peerpool.config.NodeConfig;
+import org.peerpool.pool.ConnectionPool;
+import org.peerpool.pool.Link;
+import org.peerpool.transport.Transport;
+import org.peerpool.wire.Message;
+import org.peerpool.wire.NodeAddress;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One peerpool node: the facade an embedding application (and {@code main}, and the
+ * tests) creates. It wires the pool, the transport and their threads, starts and
+ * stops them in order, and offers send, broadcast and subscriptions. Several agents
+ * can live in one JVM; they share nothing.
+ */
+public final class Agent implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(Agent.class);
+    /** How long {@link #stop()} waits for GOODBYEs to flush. */
+    private static final long STOP_WAIT_MS = 3000;
+
+    private enum Phase { NEW, LISTENING, RUNNING, STOPPED }
+
+    private final ScheduledThreadPoolExecutor timer;
+    private final ExecutorService events;
+    private final ConnectionPool pool;
+    private final Transport transport;
+    private Phase phase = Phase.NEW;
+
+    private Agent(Builder b) {
+        String name = b.config.self().toString();
+        timer = new ScheduledThreadPoolExecutor(1, r -> daemon(r, "peerpool-timer-" + name));
+        timer.setRemoveOnCancelPolicy(true);
+        timer.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
+        events = Executors.newSingleThreadExecutor(r -> daemon(r, "peerpool-events-" + name));
+        pool = new ConnectionPool(b.config, timer, events);
+        transport = new Transport(pool, name, b.ioThreads, b.dialGate);
+    }
+
+    private static Thread daemon(Runnable r, String name) {
+        Thread t = new Thread(r, name);
+        t.setDaemon(true);
+        return t;
+    }
+
+    /** An agent for {@code config} with default threads. */
+    public static Agent create(NodeConfig config) {
+        return builder(config).build();
+    }
+
+    public static Builder builder(NodeConfig config) {
+        return new Builder(config);
+    }
+
+    /** Options for an {@link Agent}; only the config is required. */
+    public static final class Builder {
+        private final NodeConfig config;
+        private int ioThreads = Math.max(1, Math.min(2, Runtime.getRuntime().availableProcessors()));
+        private Predicate<NodeAddress> dialGate = a -> true;
+
+        private Builder(NodeConfig config) {
+            this.config = config;
+        }
+
+        /** I/O threads for this node's sockets (default: 2, or 1 on one core). */
+        public Builder ioThreads(int n) {
+            if (n < 1) {
+                throw new IllegalArgumentException("ioThreads: " + n + " (expected: 1+)");
+            }
+            ioThreads = n;
+            return this;
+        }
+
+        /**
+         * Dials to destinations this refuses fail as if unreachable. For tests that need a
+         * one-way firewall; a real node keeps the default, which refuses nothing.
+         */
+        public Builder dialGate(Predicate<NodeAddress> gate) {
+            dialGate = gate;
+            return this;
+        }
+
+        public Agent build() {
+            return new Agent(this);
+        }
+    }
+
+    /**
+     * Opens the listener and starts accepting handshakes, without dialing anyone yet.
+     * Useful to bring up several nodes' listeners before any of them dials.
+     */
+    public synchronized void listen() throws IOException {
+        if (phase != Phase.NEW) {
+            return;
+        }
+        transport.bind(pool.self());
+        pool.open();
+        phase = Phase.LISTENING;
+    }
+
+    /** Listens (if not yet) and starts dialing the peers this node initiates for. */
+    public synchronized void start() throws IOException {
+        if (phase == Phase.STOPPED) {
+            throw new IllegalStateException("agent " + address() + " was stopped; create a new one");
+        }
+        listen();
+        if (phase == Phase.LISTENING) {
+            pool.startDialing(transport);
+            phase = Phase.RUNNING;
+            log.info("{} - Started with {} configured peers", address(), pool.configuredPeers().size());
+        }
+    }
+
+    /**
+     * Sends GOODBYE {@code shutting down} to every peer, waits briefly for it to flush,
+     * then closes every socket and stops this agent's threads. Idempotent.
+     */
+    public synchronized void stop() {
+        if (phase == Phase.STOPPED) {
+            return;
+        }
+        boolean wasUp = phase != Phase.NEW;
+        phase = Phase.STOPPED;
+        List<Link> closing = pool.shutdown();
+        transport.unbind();
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(STOP_WAIT_MS);
+        for (Link l : closing) {
+            while (l.isOpen() && System.nanoTime() < deadline) {
+                try {
+                    Thread.sleep(5);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+            }
+        }
+        transport.dispose();
+        timer.shutdownNow();
+        events.shutdown();
+        try {
+            events.awaitTermination(1, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (wasUp) {
+            log.info("{} - Stopped", address());
+        }
+    }
+
+    @Override
+    public void close() {
+        stop();
+    }
+
+    /** This node's address. */
+    public NodeAddress address() {
+        return pool.self();
+    }
+
+    /** The pool: the single source of truth for this node's peers. */
+    public ConnectionPool pool() {
+        return pool;
+    }
+
+    /**
+     * Sends a PAYLOAD to one peer. The future completes when the frame is written and
+     * fails with {@link SendFailedException} otherwise (not connected, queue full,
+     * connection lost first).
+     */
+    public CompletableFuture<Void> send(NodeAddress peer, String topic, byte[] data) {
+        return pool.send(peer, new Message.Payload(topic, data));
+    }
+
+    /** Sends a PAYLOAD to every connected peer; one future per peer it was sent to. */
+    public Map<NodeAddress, CompletableFuture<Void>> broadcast(String topic, byte[] data) {
+        return pool.broadcast(new Message.Payload(topic, data));
+    }
+
+    public void onPayload(PayloadListener listener) {
+        pool.addPayloadListener(listener);
+    }
+
+    public void onPeerEvent(PeerListener listener) {
+        pool.addPeerListener(listener);
+    }
+}

@@ -1,0 +1,910 @@
+package org.peerpool.pool;
+
+import java.net.InetAddress;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+import org.apache.mina.core.buffer.IoBuffer;
+import org.peerpool.PayloadListener;
+import org.peerpool.PeerEvent;
+import org.peerpool.PeerEvent.Direction;
+import org.peerpool.PeerListener;
+import org.peerpool.SendFailedException;
+import org.peerpool.config.NodeConfig;
+import org.peerpool.wire.Message;
+import org.peerpool.wire.MessageCodec;
+import org.peerpool.wire.NodeAddress;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The single source of truth for a node's peers: one map from peer address to that
+ * peer's state, changed only here and only under one lock. It decides who dials
+ * (the direction rule), accepts or rejects handshakes, supersedes stale
+ * connections, schedules reconnects and reverse dials, and runs the heartbeat.
+ * The transport only reports socket events; readers get consistent snapshots in
+ * which a peer never has two connections.
+ */
+public final class ConnectionPool {
+
+    private static final Logger log = LoggerFactory.getLogger(ConnectionPool.class);
+
+    /** How long a GOODBYE may take to flush before the socket is closed hard. */
+    static final long CLOSE_GRACE_MS = 2000;
+    /** Repeated dial failures of one peer are summarized at most this often. */
+    private static final long FAILURE_SUMMARY_NANOS = TimeUnit.MINUTES.toNanos(10);
+
+    private final Object lock = new Object();
+    private final Map<NodeAddress, PeerEntry> peers = new HashMap<>();
+    /** Accepted connections whose HANDSHAKE has not arrived yet. */
+    private final Set<Connection> unidentified = new HashSet<>();
+    private final ScheduledExecutorService timer;
+    private final Executor events;
+    private final List<PeerListener> peerListeners = new CopyOnWriteArrayList<>();
+    private final List<PayloadListener> payloadListeners = new CopyOnWriteArrayList<>();
+
+    private volatile NodeConfig config;
+    private volatile NodeAddress self;
+    private Dialer dialer;
+    private boolean accepting;
+    private boolean dialing;
+
+    private final AtomicLong connectAttempts = new AtomicLong();
+    private final AtomicLong handshakeFailures = new AtomicLong();
+    private final AtomicLong protocolViolations = new AtomicLong();
+    private final AtomicLong supersededCount = new AtomicLong();
+    private final AtomicLong unknownMessages = new AtomicLong();
+
+    /**
+     * @param timer  runs dials, backoff and handshake timers and heartbeats; one thread is plenty
+     * @param events delivers {@link PeerEvent}s in order; must run tasks one at a time
+     */
+    public ConnectionPool(NodeConfig config, ScheduledExecutorService timer, Executor events) {
+        this.config = config;
+        this.self = config.self();
+        this.timer = timer;
+        this.events = events;
+    }
+
+    // ---------------------------------------------------------------- lifecycle
+
+    /** Starts accepting handshakes for the configured peers; nothing is dialed yet. */
+    public void open() {
+        synchronized (lock) {
+            accepting = true;
+            for (NodeAddress p : config.peers()) {
+                peers.computeIfAbsent(p, a -> new PeerEntry(a, true));
+            }
+        }
+    }
+
+    /** Starts dialing: every higher peer now, and reverse-dial timers for the lower ones. */
+    public void startDialing(Dialer d) {
+        synchronized (lock) {
+            if (!accepting) {
+                open();
+            }
+            dialer = d;
+            dialing = true;
+            for (PeerEntry e : peers.values()) {
+                planLocked(e, true);
+            }
+        }
+    }
+
+    /**
+     * Closes every connection with GOODBYE {@code shutting down} and stops dialing.
+     * Returns the links still closing, so the caller can wait for their GOODBYEs to flush.
+     */
+    public List<Link> shutdown() {
+        List<Link> closing = new ArrayList<>();
+        synchronized (lock) {
+            accepting = false;
+            dialing = false;
+            for (PeerEntry e : new ArrayList<>(peers.values())) {
+                cancel(e.retry);
+                cancel(e.reverseTimer);
+                e.retry = null;
+                e.reverseTimer = null;
+                collect(closing, e.current);
+                collect(closing, e.attempt);
+                if (e.current != null) {
+                    closeLocked(e.current, "shutting down", "shutting down");
+                }
+                Connection attempt = e.attempt;
+                e.attempt = null;
+                if (attempt != null) {
+                    closeLocked(attempt, null, "shutting down");
+                }
+            }
+            for (Connection c : new ArrayList<>(unidentified)) {
+                collect(closing, c);
+                closeLocked(c, null, "shutting down");
+            }
+        }
+        return closing;
+    }
+
+    private static void collect(List<Link> out, Connection c) {
+        if (c != null && c.link() != null) {
+            out.add(c.link());
+        }
+    }
+
+    // ---------------------------------------------------------------- configuration
+
+    /** The snapshot in force. */
+    public NodeConfig config() {
+        return config;
+    }
+
+    public NodeAddress self() {
+        return self;
+    }
+
+    /**
+     * Applies a new configuration as a diff: peers that joined are registered (and
+     * dialed or awaited), peers that left are closed with GOODBYE
+     * {@code removed from peer list}, untouched peers keep their connections. Other
+     * keys apply to connections made from now on. A change of this node's own address
+     * is handled by {@link #changeSelf}.
+     */
+    public void applyPeers(NodeConfig next) {
+        synchronized (lock) {
+            config = next;
+            Set<NodeAddress> wanted = new HashSet<>(next.peers());
+            for (PeerEntry e : new ArrayList<>(peers.values())) {
+                if (e.configured && !wanted.contains(e.address)) {
+                    unregisterLocked(e);
+                }
+            }
+            for (NodeAddress p : next.peers()) {
+                registerLocked(p);
+            }
+        }
+    }
+
+    /** Adds {@code peer} to the peer list of this running pool. */
+    public void register(NodeAddress peer) {
+        synchronized (lock) {
+            registerLocked(peer);
+        }
+    }
+
+    /** Removes {@code peer}, closing its connection with GOODBYE {@code removed from peer list}. */
+    public void unregister(NodeAddress peer) {
+        synchronized (lock) {
+            PeerEntry e = peers.get(peer);
+            if (e != null) {
+                unregisterLocked(e);
+            }
+        }
+    }
+
+    private void registerLocked(NodeAddress p) {
+        if (p.equals(self)) {
+            return;
+        }
+        PeerEntry e = peers.get(p);
+        if (e == null) {
+            e = new PeerEntry(p, true);
+            peers.put(p, e);
+            log.info("{} - Peer {} added; {}", self, p, initiator(p) ? "dialing it" : "awaiting its dial");
+        } else if (!e.configured) {
+            e.configured = true;
+        }
+        planLocked(e, true);
+    }
+
+    private void unregisterLocked(PeerEntry e) {
+        e.configured = false;
+        cancel(e.retry);
+        cancel(e.reverseTimer);
+        e.retry = null;
+        e.reverseTimer = null;
+        if (e.current != null) {
+            closeLocked(e.current, "removed from peer list", "removed from peer list");
+        }
+        Connection attempt = e.attempt;
+        e.attempt = null;
+        if (attempt != null) {
+            closeLocked(attempt, null, "removed from peer list");
+        }
+        peers.remove(e.address);
+        log.info("{} - Peer {} removed", self, e.address);
+    }
+
+    // ---------------------------------------------------------------- decisions
+
+    /** The direction rule: this node initiates exactly when its address is the lower one. */
+    public boolean shouldConnectTo(NodeAddress peer) {
+        return initiator(peer);
+    }
+
+    private boolean initiator(NodeAddress peer) {
+        return self.compareTo(peer) < 0;
+    }
+
+    /**
+     * Sets up what should happen next for a peer with no usable connection: the
+     * initiator dials (now or after backoff), the responder waits and arms its reverse
+     * dial. {@code now} dials at once instead of after a backoff delay.
+     */
+    private void planLocked(PeerEntry e, boolean now) {
+        if (!dialing || !e.configured || e.attempt != null) {
+            return;
+        }
+        if (initiator(e.address)) {
+            boolean canonicalUp = e.current != null && !e.current.isReverse();
+            if (canonicalUp || e.retry != null) {
+                return;
+            }
+            if (now) {
+                dialLocked(e, false);
+            } else {
+                scheduleRetryLocked(e);
+            }
+        } else if (e.current == null && e.retry == null) {
+            armReverseLocked(e);
+        }
+    }
+
+    private void armReverseLocked(PeerEntry e) {
+        cancel(e.reverseTimer);
+        e.reverseTimer = null;
+        int after = config.reverseDialAfterS();
+        if (after <= 0) {
+            return;
+        }
+        long waitNanos = e.awaySinceNanos + TimeUnit.SECONDS.toNanos(after) - System.nanoTime();
+        e.reverseTimer = timer.schedule(() -> {
+            synchronized (lock) {
+                if (peers.get(e.address) == e) {
+                    e.reverseTimer = null;
+                    if (wantsReverseDialLocked(e)) {
+                        log.info("{} - No connection from {} for {} s; dialing it in reverse", self, e.address, after);
+                        dialLocked(e, true);
+                    }
+                }
+            }
+        }, Math.max(0, waitNanos), TimeUnit.NANOSECONDS);
+    }
+
+    private boolean wantsReverseDialLocked(PeerEntry e) {
+        int after = config.reverseDialAfterS();
+        return dialing && e.configured && after > 0 && e.current == null && e.attempt == null
+                && !initiator(e.address)
+                && System.nanoTime() - e.awaySinceNanos >= TimeUnit.SECONDS.toNanos(after);
+    }
+
+    private boolean wantsDialLocked(PeerEntry e) {
+        if (!dialing || !e.configured || e.attempt != null) {
+            return false;
+        }
+        if (initiator(e.address)) {
+            return e.current == null || e.current.isReverse();
+        }
+        return wantsReverseDialLocked(e);
+    }
+
+    private void scheduleRetryLocked(PeerEntry e) {
+        if (e.retry != null) {
+            return;
+        }
+        NodeConfig cfg = config;
+        long delay = Backoff.delayMs(e.failedAttempts, cfg.reconnectMinMs(), cfg.reconnectMaxMs());
+        e.retry = timer.schedule(() -> {
+            synchronized (lock) {
+                if (peers.get(e.address) != e) {
+                    return;
+                }
+                e.retry = null;
+                if (wantsDialLocked(e)) {
+                    dialLocked(e, !initiator(e.address));
+                } else if (!initiator(e.address) && e.current == null) {
+                    armReverseLocked(e);
+                }
+            }
+        }, delay, TimeUnit.MILLISECONDS);
+    }
+
+    private void dialLocked(PeerEntry e, boolean reverse) {
+        cancel(e.retry);
+        e.retry = null;
+        NodeConfig cfg = config;
+        Connection c = new Connection(Direction.OUTBOUND, e.address, cfg.maxFrameBytes(), cfg.maxPendingBytes());
+        c.identify(e.address, reverse);
+        e.attempt = c;
+        connectAttempts.incrementAndGet();
+        Dialer d = dialer;
+        // Outside the lock: a dialer may report a failure on the calling thread.
+        timer.execute(() -> d.dial(e.address, c));
+    }
+
+    // ---------------------------------------------------------------- transport callbacks
+
+    /** An outbound TCP connection for {@code attempt} is up: send HANDSHAKE. */
+    public void onDialConnected(Connection attempt, Link link) {
+        synchronized (lock) {
+            attempt.attach(link);
+            PeerEntry e = peers.get(attempt.peer());
+            if (e == null || e.attempt != attempt || attempt.isClosing()) {
+                attempt.beginClose("attempt no longer wanted");
+                link.closeNow();
+                return;
+            }
+            attempt.handshakeTimer = scheduleHandshakeTimeout(attempt);
+            attempt.sendControl(new Message.Handshake(HandshakeCheck.PROTOCOL_VERSION, self.toString()));
+        }
+    }
+
+    /** The TCP connect for {@code attempt} failed. */
+    public void onDialFailed(Connection attempt, Throwable cause) {
+        synchronized (lock) {
+            attempt.beginClose("connect failed");
+            PeerEntry e = peers.get(attempt.peer());
+            if (e != null && e.attempt == attempt) {
+                e.attempt = null;
+                attemptFailedLocked(e, "connect failed: " + describe(cause));
+            }
+        }
+    }
+
+    /** A peer's TCP connection was accepted; returns the connection the transport reports on. */
+    public Connection onAccepted(Link link) {
+        NodeConfig cfg = config;
+        Connection c = new Connection(Direction.INBOUND, null, cfg.maxFrameBytes(), cfg.maxPendingBytes());
+        c.attach(link);
+        synchronized (lock) {
+            if (!accepting) {
+                c.beginClose("not accepting");
+                link.closeNow();
+                return c;
+            }
+            unidentified.add(c);
+            c.handshakeTimer = scheduleHandshakeTimeout(c);
+        }
+        return c;
+    }
+
+    /** A whole message arrived on {@code c}. */
+    public void onMessage(Connection c, Message m) {
+        if (c.isEstablished()) {
+            onEstablishedMessage(c, m);
+            return;
+        }
+        synchronized (lock) {
+            if (c.isClosing()) {
+                return;
+            }
+            if (c.direction() == Direction.INBOUND) {
+                if (m instanceof Message.Handshake h) {
+                    acceptHandshakeLocked(c, h);
+                } else {
+                    violationLocked(c, "first frame is type 0x" + Integer.toHexString(m.type()) + ", not HANDSHAKE");
+                }
+            } else if (m instanceof Message.HandshakeAck ack) {
+                completeHandshakeLocked(c, ack);
+            } else {
+                violationLocked(c, "first frame is type 0x" + Integer.toHexString(m.type()) + ", not HANDSHAKE_ACK");
+            }
+        }
+    }
+
+    private void onEstablishedMessage(Connection c, Message m) {
+        if (m instanceof Message.Handshake || m instanceof Message.HandshakeAck) {
+            onViolation(c, (m instanceof Message.Handshake ? "HANDSHAKE" : "HANDSHAKE_ACK") + " after the handshake");
+            return;
+        }
+        c.received(m);
+        if (m instanceof Message.Payload p) {
+            NodeAddress from = c.peer();
+            for (PayloadListener l : payloadListeners) {
+                try {
+                    l.onPayload(from, p.topic(), p.data());
+                } catch (RuntimeException ex) {
+                    log.warn("{} - Payload listener failed on a message from {}", self, from, ex);
+                }
+            }
+        } else if (m instanceof Message.Goodbye g) {
+            synchronized (lock) {
+                closeLocked(c, null, "peer said goodbye: " + g.reason());
+            }
+        } else if (m instanceof Message.Unknown u) {
+            unknownMessages.incrementAndGet();
+            log.debug("{} - Ignored a frame of unknown type 0x{} from {}", self, Integer.toHexString(u.type()), c.peer());
+        }
+    }
+
+    /** A frame on {@code c} broke the protocol: close at once, count and log it once. */
+    public void onViolation(Connection c, String reason) {
+        synchronized (lock) {
+            violationLocked(c, reason);
+        }
+    }
+
+    /** Nothing arrived on {@code c} for the read-idle time. */
+    public void onIdle(Connection c) {
+        synchronized (lock) {
+            if (c.isEstablished()) {
+                closeLocked(c, "idle timeout", "idle timeout: nothing received for " + config.idleTimeoutS() + " s");
+            }
+        }
+    }
+
+    /** A socket error on {@code c}, such as a failed write: close at once. */
+    public void onError(Connection c, Throwable cause) {
+        synchronized (lock) {
+            closeLocked(c, null, "I/O error: " + describe(cause));
+        }
+    }
+
+    /** The socket of {@code c} is closed, whoever closed it. */
+    public void onClosed(Connection c) {
+        synchronized (lock) {
+            closeLocked(c, null, c.isEstablished() ? "connection closed by peer" : "closed during handshake");
+        }
+    }
+
+    // ---------------------------------------------------------------- handshake
+
+    private ScheduledFuture<?> scheduleHandshakeTimeout(Connection c) {
+        int ms = config.handshakeTimeoutMs();
+        return timer.schedule(() -> {
+            synchronized (lock) {
+                if (!c.isEstablished() && !c.isClosing()) {
+                    handshakeFailures.incrementAndGet();
+                    closeLocked(c, null, "handshake timeout: no " + (c.direction() == Direction.INBOUND
+                            ? "HANDSHAKE" : "HANDSHAKE_ACK") + " within " + ms + " ms");
+                }
+            }
+        }, ms, TimeUnit.MILLISECONDS);
+    }
+
+    private void acceptHandshakeLocked(Connection c, Message.Handshake h) {
+        cancel(c.handshakeTimer);
+        unidentified.remove(c);
+        InetAddress source = c.link().remoteAddress().getAddress();
+        String yourIp = NodeAddress.ipText(source);
+        HandshakeCheck.Result r = HandshakeCheck.check(h, source, self, config.acceptUnknownPeers(),
+                a -> {
+                    PeerEntry e = peers.get(a);
+                    return e != null && e.configured;
+                },
+                a -> {
+                    PeerEntry e = peers.get(a);
+                    return e != null && e.current != null;
+                });
+        if (!r.accepted()) {
+            handshakeFailures.incrementAndGet();
+            log.warn("{} - Rejected handshake from {}: {}", self, c.link().remoteAddress(), r.rejection());
+            c.sendControl(new Message.HandshakeAck(false, yourIp, self.toString(), r.rejection()));
+            c.beginClose("rejected: " + r.rejection());
+            closeGracefully(c.link());
+            return;
+        }
+        NodeAddress peer = r.peer();
+        boolean reverse = peer.compareTo(self) > 0;
+        PeerEntry e = peers.computeIfAbsent(peer, a -> new PeerEntry(a, false));
+        c.identify(peer, reverse);
+        if (e.current != null) {
+            supersedeLocked(e, e.current);
+        }
+        if (!reverse) {
+            // The peer's canonical dial wins over anything this node was trying itself.
+            cancel(e.retry);
+            e.retry = null;
+            Connection mine = e.attempt;
+            e.attempt = null;
+            if (mine != null) {
+                closeLocked(mine, null, "superseded by the peer's own dial");
+            }
+        }
+        c.markEstablished(null);
+        c.sendControl(new Message.HandshakeAck(true, yourIp, self.toString(), ""));
+        establishedLocked(e, c);
+    }
+
+    private void completeHandshakeLocked(Connection c, Message.HandshakeAck ack) {
+        cancel(c.handshakeTimer);
+        PeerEntry e = peers.get(c.peer());
+        if (e == null || e.attempt != c) {
+            closeLocked(c, null, "attempt no longer wanted");
+            return;
+        }
+        NodeAddress answered = tryParse(ack.myAddress());
+        if (!c.peer().equals(answered)) {
+            handshakeFailures.incrementAndGet();
+            closeLocked(c, null, "unexpected peer: dialed " + c.peer() + ", answered as '" + ack.myAddress() + "'");
+            return;
+        }
+        if (!ack.accepted()) {
+            handshakeFailures.incrementAndGet();
+            closeLocked(c, null, "rejected by peer: " + ack.reason());
+            return;
+        }
+        e.attempt = null;
+        Connection old = e.current;
+        if (old != null) {
+            if (c.isReverse() && !old.isReverse()) {
+                // The peer's canonical dial got here first; it stays, this reverse one goes.
+                supersededCount.incrementAndGet();
+                closeLocked(c, "superseded", "superseded by the canonical connection");
+                return;
+            }
+            supersedeLocked(e, old);
+        }
+        if (!c.isReverse()) {
+            cancel(e.retry);
+            e.retry = null;
+        }
+        c.markEstablished(ack.yourIp());
+        if (!seenAsSelf(ack.yourIp())) {
+            log.warn("{} - Peer {} sees this node's connections coming from {}, not {}", self, c.peer(), ack.yourIp(),
+                    NodeAddress.ipText(self.ip()));
+        }
+        establishedLocked(e, c);
+    }
+
+    private void establishedLocked(PeerEntry e, Connection c) {
+        e.current = c;
+        cancel(e.reverseTimer);
+        e.reverseTimer = null;
+        if (e.failedAttempts > 0) {
+            log.info("{} - Connected to {} ({}{}) after {} failed attempts", self, e.address, c.direction(),
+                    c.isReverse() ? ", reverse" : "", e.failedAttempts);
+        } else {
+            log.info("{} - Connected to {} ({}{})", self, e.address, c.direction(), c.isReverse() ? ", reverse" : "");
+        }
+        e.failedAttempts = 0;
+        e.unloggedFailures = 0;
+        startHeartbeat(c);
+        emit(PeerEvent.Kind.CONNECTED, e.address, c.direction(), "");
+    }
+
+    private void supersedeLocked(PeerEntry e, Connection old) {
+        supersededCount.incrementAndGet();
+        e.current = null;
+        closeLocked(old, "superseded", "superseded");
+        emit(PeerEvent.Kind.DISCONNECTED, e.address, old.direction(), "superseded");
+        log.info("{} - Connection with {} superseded by a new one", self, e.address);
+    }
+
+    private boolean seenAsSelf(String ip) {
+        try {
+            return self.sameIp(NodeAddress.parseIp(ip, ip));
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
+    }
+
+    private static NodeAddress tryParse(String text) {
+        try {
+            return NodeAddress.parse(text);
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
+    }
+
+    // ---------------------------------------------------------------- closing
+
+    private void violationLocked(Connection c, String reason) {
+        if (c.isClosing()) {
+            return;
+        }
+        protocolViolations.incrementAndGet();
+        Object who = c.peer() != null ? c.peer() : c.link() == null ? "?" : c.link().remoteAddress();
+        log.warn("{} - Protocol violation from {}: {}; connection closed", self, who, reason);
+        closeLocked(c, null, "protocol violation: " + reason);
+    }
+
+    /**
+     * The one way a connection ends: records the reason, detaches it from its peer
+     * (emitting the event and planning a reconnect), then sends GOODBYE
+     * {@code goodbye} and closes after flushing, or closes at once when
+     * {@code goodbye} is null. Idempotent.
+     */
+    private void closeLocked(Connection c, String goodbye, String reason) {
+        if (!c.beginClose(reason)) {
+            return;
+        }
+        cancel(c.handshakeTimer);
+        cancel(c.heartbeat);
+        unidentified.remove(c);
+        PeerEntry e = c.peer() == null ? null : peers.get(c.peer());
+        if (e != null && e.current == c) {
+            e.current = null;
+            e.awaySinceNanos = System.nanoTime();
+            log.info("{} - Disconnected from {}: {}", self, e.address, reason);
+            emit(PeerEvent.Kind.DISCONNECTED, e.address, c.direction(), reason);
+            if (!e.configured) {
+                peers.remove(e.address);
+            } else {
+                planLocked(e, false);
+            }
+        } else if (e != null && e.attempt == c) {
+            e.attempt = null;
+            attemptFailedLocked(e, reason);
+        }
+        Link l = c.link();
+        if (l == null) {
+            return;
+        }
+        if (goodbye != null) {
+            c.sendControl(new Message.Goodbye(goodbye));
+            closeGracefully(l);
+        } else {
+            l.closeNow();
+        }
+    }
+
+    private void closeGracefully(Link l) {
+        l.closeAfterFlush();
+        // A peer that stopped reading would keep the GOODBYE queued forever.
+        timer.schedule(l::closeNow, CLOSE_GRACE_MS, TimeUnit.MILLISECONDS);
+    }
+
+    private void attemptFailedLocked(PeerEntry e, String reason) {
+        e.failedAttempts++;
+        e.lastError = reason;
+        e.lastErrorAtMillis = System.currentTimeMillis();
+        if (!dialing || !e.configured) {
+            return;
+        }
+        logFailure(e, reason);
+        if (initiator(e.address) ? wantsDialLocked(e) : e.current == null) {
+            // A failed reverse dial is retried at the same backoff pace while the peer stays away.
+            scheduleRetryLocked(e);
+        }
+    }
+
+    private void logFailure(PeerEntry e, String reason) {
+        long now = System.nanoTime();
+        if (e.failedAttempts == 1) {
+            log.warn("{} - Cannot connect to {}: {}; retrying with backoff (repeats are summarized)", self, e.address, reason);
+            e.lastFailureLogNanos = now;
+            return;
+        }
+        e.unloggedFailures++;
+        if (now - e.lastFailureLogNanos >= FAILURE_SUMMARY_NANOS) {
+            log.warn("{} - Still cannot connect to {}: {} more failed attempts, last: {}", self, e.address,
+                    e.unloggedFailures, reason);
+            e.unloggedFailures = 0;
+            e.lastFailureLogNanos = now;
+        } else {
+            log.debug("{} - Attempt {} to {} failed: {}", self, e.failedAttempts, e.address, reason);
+        }
+    }
+
+    private static String describe(Throwable t) {
+        if (t == null) {
+            return "unknown error";
+        }
+        String m = t.getMessage();
+        return m == null || m.isBlank() ? t.getClass().getSimpleName() : m;
+    }
+
+    private static void cancel(ScheduledFuture<?> f) {
+        if (f != null) {
+            f.cancel(false);
+        }
+    }
+
+    // ---------------------------------------------------------------- heartbeat
+
+    private void startHeartbeat(Connection c) {
+        long period = TimeUnit.SECONDS.toMillis(config.heartbeatIntervalS());
+        // Spread first beats over the second half of the interval so many connections never beat together.
+        long first = period / 2 + ThreadLocalRandom.current().nextLong(period / 2 + 1);
+        c.heartbeat = timer.scheduleAtFixedRate(() -> {
+            long seq = ++c.announceSequence;
+            sendOn(c, MessageCodec.encode(new Message.Announce(self.toString(), seq, System.currentTimeMillis())));
+        }, first, period, TimeUnit.MILLISECONDS);
+    }
+
+    // ---------------------------------------------------------------- sending
+
+    /**
+     * Sends {@code m} to one peer. The future completes once the frame is written, and
+     * fails with {@link SendFailedException} when the peer is not connected, its send
+     * queue is full, or the connection fails first.
+     */
+    public CompletableFuture<Void> send(NodeAddress peer, Message m) {
+        Connection c;
+        synchronized (lock) {
+            PeerEntry e = peers.get(peer);
+            c = e == null ? null : e.current;
+        }
+        if (c == null) {
+            return CompletableFuture.failedFuture(new SendFailedException(peer, "not connected"));
+        }
+        return sendOn(c, MessageCodec.encode(m));
+    }
+
+    /** Sends {@code m} to every connected peer, encoding it once; one future per peer. */
+    public Map<NodeAddress, CompletableFuture<Void>> broadcast(Message m) {
+        List<Connection> targets = new ArrayList<>();
+        synchronized (lock) {
+            for (PeerEntry e : peers.values()) {
+                if (e.current != null) {
+                    targets.add(e.current);
+                }
+            }
+        }
+        IoBuffer frame = MessageCodec.encode(m);
+        Map<NodeAddress, CompletableFuture<Void>> out = new LinkedHashMap<>();
+        for (Connection c : targets) {
+            out.put(c.peer(), sendOn(c, frame.duplicate()));
+        }
+        return out;
+    }
+
+    private CompletableFuture<Void> sendOn(Connection c, IoBuffer frame) {
+        return c.send(frame, () -> {
+            synchronized (lock) {
+                log.warn("{} - Send queue to {} passed max_pending_bytes ({}); disconnecting it", self, c.peer(),
+                        config.maxPendingBytes());
+                closeLocked(c, "send queue full", "send queue full");
+            }
+        });
+    }
+
+    // ---------------------------------------------------------------- operations
+
+    /** Closes the connection with {@code peer}; the initiator reconnects by its rules. */
+    public boolean disconnect(NodeAddress peer, String why) {
+        synchronized (lock) {
+            PeerEntry e = peers.get(peer);
+            if (e == null || e.current == null) {
+                return false;
+            }
+            closeLocked(e.current, why, why);
+            return true;
+        }
+    }
+
+    /** Dials {@code peer} now, skipping any backoff wait, when this node is its initiator. */
+    public boolean connectNow(NodeAddress peer) {
+        synchronized (lock) {
+            PeerEntry e = peers.get(peer);
+            if (e == null || !initiator(peer) || !wantsDialLocked(e)) {
+                return false;
+            }
+            dialLocked(e, false);
+            return true;
+        }
+    }
+
+    // ---------------------------------------------------------------- listeners
+
+    public void addPeerListener(PeerListener l) {
+        peerListeners.add(l);
+    }
+
+    public void removePeerListener(PeerListener l) {
+        peerListeners.remove(l);
+    }
+
+    public void addPayloadListener(PayloadListener l) {
+        payloadListeners.add(l);
+    }
+
+    public void removePayloadListener(PayloadListener l) {
+        payloadListeners.remove(l);
+    }
+
+    private void emit(PeerEvent.Kind kind, NodeAddress peer, Direction direction, String reason) {
+        PeerEvent ev = new PeerEvent(kind, peer, direction, reason, Instant.now());
+        events.execute(() -> {
+            for (PeerListener l : peerListeners) {
+                try {
+                    l.onPeerEvent(ev);
+                } catch (RuntimeException ex) {
+                    log.warn("{} - Peer listener failed on {}", self, ev, ex);
+                }
+            }
+        });
+    }
+
+    // ---------------------------------------------------------------- reading
+
+    public boolean isConnected(NodeAddress peer) {
+        synchronized (lock) {
+            PeerEntry e = peers.get(peer);
+            return e != null && e.current != null;
+        }
+    }
+
+    /** Connected peers in address order. */
+    public List<NodeAddress> connectedPeers() {
+        synchronized (lock) {
+            List<NodeAddress> out = new ArrayList<>();
+            for (PeerEntry e : peers.values()) {
+                if (e.current != null) {
+                    out.add(e.address);
+                }
+            }
+            Collections.sort(out);
+            return out;
+        }
+    }
+
+    /** Configured peers in address order. */
+    public List<NodeAddress> configuredPeers() {
+        return config.peers();
+    }
+
+    public int connectionCount() {
+        return connectedPeers().size();
+    }
+
+    /** A consistent view of every known peer (configured or connected), in address order. */
+    public List<PeerSnapshot> snapshots() {
+        synchronized (lock) {
+            List<PeerSnapshot> out = new ArrayList<>(peers.size());
+            for (PeerEntry e : peers.values()) {
+                out.add(PeerSnapshot.of(e));
+            }
+            out.sort((a, b) -> a.address().compareTo(b.address()));
+            return out;
+        }
+    }
+
+    public Optional<PeerSnapshot> snapshot(NodeAddress peer) {
+        synchronized (lock) {
+            PeerEntry e = peers.get(peer);
+            return e == null ? Optional.empty() : Optional.of(PeerSnapshot.of(e));
+        }
+    }
+
+    /** The established connection with {@code peer}, if any (for diagnostics and tests). */
+    public Optional<Connection> connection(NodeAddress peer) {
+        synchronized (lock) {
+            PeerEntry e = peers.get(peer);
+            return Optional.ofNullable(e == null ? null : e.current);
+        }
+    }
+
+    /** Accepted connections still waiting for their HANDSHAKE. */
+    public int handshakingInbound() {
+        synchronized (lock) {
+            return unidentified.size();
+        }
+    }
+
+    public long connectAttempts() {
+        return connectAttempts.get();
+    }
+
+    public long handshakeFailures() {
+        return handshakeFailures.get();
+    }
+
+    public long protocolViolations() {
+        return protocolViolations.get();
+    }
+
+    public long superseded() {
+        return supersededCount.get();
+    }
+
+    public long unknownMessages() {
+        return unknownMessages.get();
+    }
+}

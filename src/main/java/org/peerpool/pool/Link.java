@@ -1,0 +1,38 @@
+package org.peerpool.pool;
+
+import java.net.InetSocketAddress;
+import java.util.concurrent.CompletableFuture;
+
+import org.apache.mina.core.buffer.IoBuffer;
+
+/**
+ * One open TCP connection as the pool sees it: somewhere to write whole frames and
+ * something to close. The transport implements it over a MINA session; tests can
+ * implement it with a stub. Every method is safe to call from any thread and never
+ * blocks.
+ */
+public interface Link {
+
+    InetSocketAddress remoteAddress();
+
+    InetSocketAddress localAddress();
+
+    /** Queues one whole frame; the future completes once it is written, or fails. */
+    CompletableFuture<Void> write(IoBuffer frame);
+
+    /** Bytes queued and not yet written to the socket. */
+    long queuedBytes();
+
+    long bytesIn();
+
+    long bytesOut();
+
+    /** Closes once everything queued before this call has been written. */
+    void closeAfterFlush();
+
+    /** Closes at once, dropping anything still queued. */
+    void closeNow();
+
+    /** True until the socket is closed. */
+    boolean isOpen();
+}

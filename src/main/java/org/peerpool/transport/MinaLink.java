@@ -1,0 +1,80 @@
+package org.peerpool.transport;
+
+import java.net.InetSocketAddress;
+import java.util.concurrent.CompletableFuture;
+
+import org.apache.mina.core.buffer.IoBuffer;
+import org.apache.mina.core.future.WriteFuture;
+import org.apache.mina.core.session.IoSession;
+import org.peerpool.pool.Link;
+
+/** A {@link Link} over one MINA session. */
+final class MinaLink implements Link {
+
+    private final IoSession session;
+
+    MinaLink(IoSession session) {
+        this.session = session;
+    }
+
+    IoSession session() {
+        return session;
+    }
+
+    @Override
+    public InetSocketAddress remoteAddress() {
+        return (InetSocketAddress) session.getRemoteAddress();
+    }
+
+    @Override
+    public InetSocketAddress localAddress() {
+        return (InetSocketAddress) session.getLocalAddress();
+    }
+
+    @Override
+    public CompletableFuture<Void> write(IoBuffer frame) {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        WriteFuture wf = session.write(frame);
+        wf.addListener(f -> {
+            WriteFuture w = (WriteFuture) f;
+            if (w.isWritten()) {
+                done.complete(null);
+            } else {
+                done.completeExceptionally(new java.io.IOException("write to " + session.getRemoteAddress()
+                        + " failed: " + (w.getException() == null ? "connection closed" : w.getException().getMessage()),
+                        w.getException()));
+            }
+        });
+        return done;
+    }
+
+    @Override
+    public long queuedBytes() {
+        return session.getScheduledWriteBytes();
+    }
+
+    @Override
+    public long bytesIn() {
+        return session.getReadBytes();
+    }
+
+    @Override
+    public long bytesOut() {
+        return session.getWrittenBytes();
+    }
+
+    @Override
+    public void closeAfterFlush() {
+        session.closeOnFlush();
+    }
+
+    @Override
+    public void closeNow() {
+        session.closeNow();
+    }
+
+    @Override
+    public boolean isOpen() {
+        return session.isConnected();
+    }
+}

@@ -1,0 +1,87 @@
+package org.peerpool.transport;
+
+import java.io.IOException;
+
+import org.apache.mina.core.service.IoHandlerAdapter;
+import org.apache.mina.core.session.AttributeKey;
+import org.apache.mina.core.session.IdleStatus;
+import org.apache.mina.core.session.IoSession;
+import org.peerpool.pool.Connection;
+import org.peerpool.pool.ConnectionPool;
+import org.peerpool.wire.Message;
+import org.peerpool.wire.ProtocolViolationException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Turns MINA session events into calls on the pool, for accepted and dialed
+ * sessions alike. Holds no state of its own beyond the session's {@link Connection}.
+ */
+final class SessionHandler extends IoHandlerAdapter {
+
+    static final AttributeKey CONNECTION = new AttributeKey(SessionHandler.class, "connection");
+
+    private static final Logger log = LoggerFactory.getLogger(SessionHandler.class);
+
+    private final ConnectionPool pool;
+
+    SessionHandler(ConnectionPool pool) {
+        this.pool = pool;
+    }
+
+    static Connection connectionOf(IoSession session) {
+        return (Connection) session.getAttribute(CONNECTION);
+    }
+
+    @Override
+    public void sessionOpened(IoSession session) {
+        session.getConfig().setIdleTime(IdleStatus.READER_IDLE, pool.config().idleTimeoutS());
+        Connection c = connectionOf(session);
+        if (c == null) {
+            session.setAttribute(CONNECTION, pool.onAccepted(new MinaLink(session)));
+        } else {
+            pool.onDialConnected(c, new MinaLink(session));
+        }
+    }
+
+    @Override
+    public void messageReceived(IoSession session, Object message) {
+        Connection c = connectionOf(session);
+        if (c != null && message instanceof Message m) {
+            pool.onMessage(c, m);
+        }
+    }
+
+    @Override
+    public void sessionIdle(IoSession session, IdleStatus status) {
+        Connection c = connectionOf(session);
+        if (c != null && status == IdleStatus.READER_IDLE) {
+            pool.onIdle(c);
+        }
+    }
+
+    @Override
+    public void exceptionCaught(IoSession session, Throwable cause) {
+        Connection c = connectionOf(session);
+        if (c == null) {
+            session.closeNow();
+            return;
+        }
+        if (cause instanceof ProtocolViolationException) {
+            pool.onViolation(c, cause.getMessage());
+        } else {
+            if (!(cause instanceof IOException)) {
+                log.warn("Unexpected error on {}", session.getRemoteAddress(), cause);
+            }
+            pool.onError(c, cause);
+        }
+    }
+
+    @Override
+    public void sessionClosed(IoSession session) {
+        Connection c = connectionOf(session);
+        if (c != null) {
+            pool.onClosed(c);
+        }
+    }
+}

@@ -1,0 +1,130 @@
+package org.peerpool.transport;
+
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.InetSocketAddress;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.function.Predicate;
+
+import org.apache.mina.core.future.ConnectFuture;
+import org.apache.mina.core.service.IoProcessor;
+import org.apache.mina.core.service.SimpleIoProcessorPool;
+import org.apache.mina.core.session.IoSession;
+import org.apache.mina.transport.socket.SocketSessionConfig;
+import org.apache.mina.transport.socket.nio.NioProcessor;
+import org.apache.mina.transport.socket.nio.NioSession;
+import org.apache.mina.transport.socket.nio.NioSocketAcceptor;
+import org.apache.mina.transport.socket.nio.NioSocketConnector;
+import org.peerpool.pool.Connection;
+import org.peerpool.pool.ConnectionPool;
+import org.peerpool.pool.Dialer;
+import org.peerpool.wire.FrameDecoder;
+import org.peerpool.wire.MessageCodec;
+import org.peerpool.wire.NodeAddress;
+
+/**
+ * The node's sockets: one MINA acceptor listening on {@code local_ip:port} and one
+ * connector dialing from {@code local_ip}, sharing one small pool of I/O threads.
+ * Each session's chain is TCP keepalive setup, then framing; the handler hands
+ * every event to the pool.
+ */
+public final class Transport implements Dialer {
+
+    private final ConnectionPool pool;
+    private final Predicate<NodeAddress> dialGate;
+    private final ExecutorService serviceThreads;
+    private final SimpleIoProcessorPool<NioSession> processors;
+    private final NioSocketAcceptor acceptor;
+    private final NioSocketConnector connector;
+    private volatile InetSocketAddress bound;
+
+    /**
+     * @param ioThreads how many I/O threads serve this node's sockets
+     * @param dialGate  a destination it refuses is failed as if unreachable (a test seam
+     *                  for firewalls); production passes {@code a -> true}
+     */
+    public Transport(ConnectionPool pool, String name, int ioThreads, Predicate<NodeAddress> dialGate) {
+        this.pool = pool;
+        this.dialGate = dialGate;
+        this.serviceThreads = Executors.newCachedThreadPool(r -> daemon(r, "peerpool-io-" + name));
+        this.processors = new SimpleIoProcessorPool<>(NioProcessor.class, serviceThreads, ioThreads, null);
+        @SuppressWarnings({"unchecked", "rawtypes"})
+        IoProcessor<NioSession> shared = (IoProcessor) processors;
+        this.acceptor = new NioSocketAcceptor(serviceThreads, shared);
+        this.connector = new NioSocketConnector(serviceThreads, shared);
+        SessionHandler handler = new SessionHandler(pool);
+        FrameDecoder frames = new FrameDecoder(s -> {
+            Connection c = SessionHandler.connectionOf(s);
+            return c == null ? MessageCodec.MAX_HANDSHAKE_FRAME : c.maxBodyBytes();
+        });
+        TcpKeepAliveFilter keepAlive = new TcpKeepAliveFilter(pool::config);
+        acceptor.getFilterChain().addLast("keepalive", keepAlive);
+        acceptor.getFilterChain().addLast("frames", frames);
+        acceptor.setHandler(handler);
+        acceptor.setReuseAddress(true);
+        acceptor.setBacklog(1024);
+        connector.getFilterChain().addLast("keepalive", keepAlive);
+        connector.getFilterChain().addLast("frames", frames);
+        connector.setHandler(handler);
+        tune(acceptor.getSessionConfig());
+        tune(connector.getSessionConfig());
+    }
+
+    private static void tune(SocketSessionConfig cfg) {
+        cfg.setTcpNoDelay(true);
+        cfg.setReuseAddress(true);
+    }
+
+    private static Thread daemon(Runnable r, String name) {
+        Thread t = new Thread(r, name);
+        t.setDaemon(true);
+        return t;
+    }
+
+    /** Listens on {@code address}; fails with a clear message when it is taken. */
+    public void bind(NodeAddress address) throws IOException {
+        InetSocketAddress sa = address.toSocketAddress();
+        try {
+            acceptor.bind(sa);
+        } catch (IOException e) {
+            throw new IOException("cannot listen on " + address + ": " + (e.getMessage() == null ? e : e.getMessage()), e);
+        }
+        bound = sa;
+    }
+
+    /** Stops listening; open sessions are left to the pool to close. */
+    public void unbind() {
+        InetSocketAddress sa = bound;
+        if (sa != null) {
+            acceptor.unbind(sa);
+            bound = null;
+        }
+    }
+
+    @Override
+    public void dial(NodeAddress peer, Connection attempt) {
+        if (!dialGate.test(peer)) {
+            pool.onDialFailed(attempt, new ConnectException("Connection refused (dial gate)"));
+            return;
+        }
+        connector.setConnectTimeoutMillis(pool.config().handshakeTimeoutMs());
+        InetSocketAddress local = new InetSocketAddress(pool.config().localIp(), 0);
+        ConnectFuture f = connector.connect(peer.toSocketAddress(), local,
+                (IoSession s, ConnectFuture cf) -> s.setAttribute(SessionHandler.CONNECTION, attempt));
+        f.addListener(done -> {
+            ConnectFuture cf = (ConnectFuture) done;
+            if (!cf.isConnected()) {
+                pool.onDialFailed(attempt, cf.getException());
+            }
+        });
+    }
+
+    /** Closes every socket at once and stops the I/O threads. */
+    public void dispose() {
+        acceptor.dispose(false);
+        connector.dispose(false);
+        processors.dispose();
+        serviceThreads.shutdownNow();
+    }
+}
