@@ -1,6 +1,8 @@
 package org.peerpool.pool;
 
+import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.net.SocketOption;
 import java.util.concurrent.CompletableFuture;
 
 import org.apache.mina.core.buffer.IoBuffer;
@@ -32,6 +34,9 @@ public interface Link {
 
     /** Closes at once, dropping anything still queued. */
     void closeNow();
+
+    /** Reads a socket option back from the socket itself (diagnostics: keepalive timers). */
+    <T> T socketOption(SocketOption<T> option) throws IOException;
 
     /** True until the socket is closed. */
     boolean isOpen();

@@ -1,11 +1,15 @@
 package org.peerpool.transport;
 
+import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.net.SocketOption;
+import java.nio.channels.NetworkChannel;
 import java.util.concurrent.CompletableFuture;
 
 import org.apache.mina.core.buffer.IoBuffer;
 import org.apache.mina.core.future.WriteFuture;
 import org.apache.mina.core.session.IoSession;
+import org.apache.mina.transport.socket.nio.NioSession;
 import org.peerpool.pool.Link;
 
 /** A {@link Link} over one MINA session. */
@@ -71,6 +75,14 @@ final class MinaLink implements Link {
     @Override
     public void closeNow() {
         session.closeNow();
+    }
+
+    @Override
+    public <T> T socketOption(SocketOption<T> option) throws IOException {
+        if (session instanceof NioSession nio && nio.getChannel() instanceof NetworkChannel ch) {
+            return ch.getOption(option);
+        }
+        throw new IOException("not a socket session: " + session);
     }
 
     @Override
