@@ -89,7 +89,9 @@ public final class ConnectionPool {
         synchronized (lock) {
             accepting = true;
             for (NodeAddress p : config.peers()) {
-                peers.computeIfAbsent(p, a -> new PeerEntry(a, true));
+                if (!peers.containsKey(p)) {
+                    addEntryLocked(p, true);
+                }
             }
         }
     }
@@ -203,8 +205,7 @@ public final class ConnectionPool {
         }
         PeerEntry e = peers.get(p);
         if (e == null) {
-            e = new PeerEntry(p, true);
-            peers.put(p, e);
+            e = addEntryLocked(p, true);
             log.info("{} - Peer {} added; {}", self, p, initiator(p) ? "dialing it" : "awaiting its dial");
         } else if (!e.configured) {
             e.configured = true;
@@ -226,8 +227,21 @@ public final class ConnectionPool {
         if (attempt != null) {
             closeLocked(attempt, null, "removed from peer list");
         }
-        peers.remove(e.address);
+        removeEntryLocked(e, "removed from peer list");
         log.info("{} - Peer {} removed", self, e.address);
+    }
+
+    private PeerEntry addEntryLocked(NodeAddress p, boolean configured) {
+        PeerEntry e = new PeerEntry(p, configured);
+        peers.put(p, e);
+        emit(PeerEvent.Kind.ADDED, p, null, configured ? "in the peer list" : "unlisted peer admitted");
+        return e;
+    }
+
+    private void removeEntryLocked(PeerEntry e, String reason) {
+        if (peers.remove(e.address, e)) {
+            emit(PeerEvent.Kind.REMOVED, e.address, null, reason);
+        }
     }
 
     // ---------------------------------------------------------------- decisions
@@ -501,7 +515,10 @@ public final class ConnectionPool {
         }
         NodeAddress peer = r.peer();
         boolean reverse = peer.compareTo(self) > 0;
-        PeerEntry e = peers.computeIfAbsent(peer, a -> new PeerEntry(a, false));
+        PeerEntry e = peers.get(peer);
+        if (e == null) {
+            e = addEntryLocked(peer, false);
+        }
         c.identify(peer, reverse);
         if (e.current != null) {
             supersedeLocked(e, e.current);
@@ -634,7 +651,7 @@ public final class ConnectionPool {
             log.info("{} - Disconnected from {}: {}", self, e.address, reason);
             emit(PeerEvent.Kind.DISCONNECTED, e.address, c.direction(), reason);
             if (!e.configured) {
-                peers.remove(e.address);
+                removeEntryLocked(e, "unlisted peer disconnected");
             } else {
                 planLocked(e, false);
             }
