@@ -1,6 +1,7 @@
 package org.peerpool.wire;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -318,7 +319,7 @@ class NodeAddressTest {
         NodeAddress addr = a("127.0.0.2:7100");
         assertTrue(addr.sameIp(InetAddress.getByAddress(new byte[] {127, 0, 0, 2})));
         assertTrue(addr.sameIp(InetAddress.getByAddress(new byte[] {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, (byte) 0xff, (byte) 0xff, 127, 0, 0, 2})));
-        assertTrue(!addr.sameIp(InetAddress.getByAddress(new byte[] {127, 0, 0, 3})));
+        assertFalse(addr.sameIp(InetAddress.getByAddress(new byte[] {127, 0, 0, 3})));
     }
 
     @Test
