@@ -78,6 +78,7 @@ public final class NodeAddress implements Comparable<NodeAddress> {
             if (defaultPort < 0) {
                 throw new IllegalArgumentException("'" + text + "': port missing (expected IP:PORT)");
             }
+            checkPort(defaultPort, text);
             port = defaultPort;
         } else {
             port = parsePort(portText, text);
