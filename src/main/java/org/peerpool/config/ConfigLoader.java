@@ -7,6 +7,7 @@ import java.net.InetAddress;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -112,6 +113,8 @@ public final class ConfigLoader {
             throw new ConfigException(file + ": file not found", e);
         } catch (AccessDeniedException e) {
             throw new ConfigException(file + ": cannot read file (permission denied)", e);
+        } catch (FileSystemException e) {
+            throw new ConfigException(file + ": cannot read file (" + oneLine(e.getReason()) + ")", e);
         } catch (CharacterCodingException e) {
             throw new ConfigException(file + ": cannot read file (expected UTF-8 text)", e);
         } catch (IOException e) {
