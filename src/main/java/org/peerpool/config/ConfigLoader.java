@@ -225,12 +225,7 @@ public final class ConfigLoader {
             }
             return raw.substring(0, close + 1);
         }
-        // Like INIConfiguration: ';' or '#' starts a comment only after whitespace, so "a;b" is one value.
-        int end = 1;
-        while (end < raw.length() && !(isComment(raw.substring(end, end + 1)) && Character.isWhitespace(raw.charAt(end - 1)))) {
-            end++;
-        }
-        String value = raw.substring(0, end).strip();
+        String value = raw.substring(0, commentStart(raw)).strip();
         if (value.indexOf('"') >= 0 || value.indexOf('\'') >= 0) {
             throw at(file, n, key + " = " + value + ": expected quotes around the whole value or none");
         }
@@ -238,6 +233,17 @@ public final class ConfigLoader {
             throw at(file, n, key + " = " + value + ": a trailing '\\' (line continuation) is not supported");
         }
         return value;
+    }
+
+    /** Like INIConfiguration, ';' or '#' starts an inline comment only after whitespace: "a;b" is one value. */
+    private static int commentStart(String raw) {
+        for (int i = 1; i < raw.length(); i++) {
+            char c = raw.charAt(i);
+            if ((c == ';' || c == '#') && Character.isWhitespace(raw.charAt(i - 1))) {
+                return i;
+            }
+        }
+        return raw.length();
     }
 
     private static boolean isComment(String s) {
@@ -266,19 +272,17 @@ public final class ConfigLoader {
                     s.setInterpolator(null);
                     return s;
                 });
-                String value;
-                if (e.key().equals("peer")) {
+                boolean peer = e.key().equals("peer");
+                if (peer && allPeers == null) {
                     // Repeated keys come back as one list in file order, even across repeated [network] headers.
-                    allPeers = allPeers != null ? allPeers : section.getList(String.class, "peer");
-                    value = allPeers.get(peerLines.size());
-                } else {
-                    value = section.getString(e.key());
+                    allPeers = section.getList(String.class, "peer");
                 }
-                value = value == null ? "" : value.strip();
+                String value = Objects.toString(peer ? allPeers.get(peerValues.size()) : section.getString(e.key()), "")
+                        .strip();
                 if (value.isEmpty()) {
                     throw at(file, e.line(), e.key() + " has no value");
                 }
-                if (e.key().equals("peer")) {
+                if (peer) {
                     peerLines.add(e.line());
                     peerValues.add(value);
                 } else {
@@ -303,15 +307,16 @@ public final class ConfigLoader {
             if (has("heartbeat_interval_s")) b.heartbeatIntervalS(positiveInt("heartbeat_interval_s"));
             if (has("idle_timeout_s")) b.idleTimeoutS(positiveInt("idle_timeout_s"));
             // 0 turns reverse dialing off.
-            if (has("reverse_dial_after_s")) b.reverseDialAfterS((int) number("reverse_dial_after_s", 0, Integer.MAX_VALUE));
-            if (has("max_frame_bytes")) b.maxFrameBytes((int) number("max_frame_bytes", MIN_FRAME_BYTES, Integer.MAX_VALUE));
+            if (has("reverse_dial_after_s")) b.reverseDialAfterS(intAtLeast("reverse_dial_after_s", 0));
+            if (has("max_frame_bytes")) b.maxFrameBytes(intAtLeast("max_frame_bytes", MIN_FRAME_BYTES));
             if (has("max_pending_bytes")) b.maxPendingBytes(number("max_pending_bytes", 1, Long.MAX_VALUE));
             if (has("accept_unknown_peers")) b.acceptUnknownPeers(bool("accept_unknown_peers"));
             b.peers(peers(b.build().self()));
             NodeConfig config = b.build();
             checkPairs(config);
             if (config.idleTimeoutS() <= config.heartbeatIntervalS()) {
-                warnings.add(where("idle_timeout_s") + ": idle_timeout_s (" + config.idleTimeoutS()
+                String key = has("idle_timeout_s") ? "idle_timeout_s" : "heartbeat_interval_s";
+                warnings.add(where(key) + ": idle_timeout_s (" + config.idleTimeoutS()
                         + ") is not above heartbeat_interval_s (" + config.heartbeatIntervalS()
                         + "): healthy but quiet peers may be closed");
             }
@@ -359,7 +364,8 @@ public final class ConfigLoader {
                     throw at(file, line, "peer = " + value + ": " + detail(e, value));
                 }
                 if (peer.ip().isAnyLocalAddress() || peer.ip().isMulticastAddress()) {
-                    throw at(file, line, "peer = " + value + ": expected a peer's IP (not a wildcard or multicast address)");
+                    throw at(file, line, "peer = " + value
+                            + ": expected a peer's IP (not a wildcard or multicast address)");
                 }
                 Integer first = seen.putIfAbsent(peer, line);
                 if (first != null) {
@@ -388,7 +394,8 @@ public final class ConfigLoader {
                         ? bad("max_pending_bytes", values.get("max_pending_bytes"), ">= max_frame_bytes + "
                                 + FRAME_HEADER_BYTES + " (" + needed + "), so a maximal frame fits the send queue")
                         : bad("max_frame_bytes", values.get("max_frame_bytes"), "<= max_pending_bytes - "
-                                + FRAME_HEADER_BYTES + " (" + shown("max_pending_bytes", c.maxPendingBytes() - FRAME_HEADER_BYTES)
+                                + FRAME_HEADER_BYTES + " ("
+                                + shown("max_pending_bytes", c.maxPendingBytes() - FRAME_HEADER_BYTES)
                                 + "), so a maximal frame fits the send queue");
             }
         }
@@ -402,20 +409,27 @@ public final class ConfigLoader {
         }
 
         private int positiveInt(String key) throws ConfigException {
-            return (int) number(key, 1, Integer.MAX_VALUE);
+            return intAtLeast(key, 1);
+        }
+
+        private int intAtLeast(String key, int min) throws ConfigException {
+            return (int) number(key, min, Integer.MAX_VALUE);
         }
 
         private long number(String key, long min, long max) throws ConfigException {
             String value = values.get(key);
+            String range = "a whole number from " + min + " to " + max;
+            // Only a real bound (a port's) is worth naming up front; the type's limit matters on overflow.
+            String expected = max < Integer.MAX_VALUE ? range : "a whole number >= " + min;
             if (!WHOLE_NUMBER.matcher(value).matches()) {
-                throw bad(key, value, "a whole number >= " + min);
+                throw bad(key, value, expected);
             }
             BigInteger n = new BigInteger(value);
             if (n.compareTo(BigInteger.valueOf(min)) < 0) {
-                throw bad(key, value, "a whole number >= " + min);
+                throw bad(key, value, expected);
             }
             if (n.compareTo(BigInteger.valueOf(max)) > 0) {
-                throw bad(key, value, "a whole number from " + min + " to " + max);
+                throw bad(key, value, range);
             }
             return n.longValueExact();
         }

@@ -133,6 +133,13 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void heartbeatRaisedToIdleTimeoutIsAWarningOnItsLine() throws Exception {
+        ConfigLoader.LoadResult r = ConfigLoader.parseWithWarnings(HEAD + "[connection]\nheartbeat_interval_s = 200\n", FILE);
+        assertEquals(List.of(FILE + " line 4: idle_timeout_s (180) is not above heartbeat_interval_s (200):"
+                + " healthy but quiet peers may be closed"), r.warnings());
+    }
+
+    @Test
     void inlineCommentsWithSemicolonOrHashAreStripped() throws Exception {
         NodeConfig cfg = parse("""
                 # a whole-line hash comment
@@ -151,8 +158,10 @@ class ConfigLoaderTest {
 
     @Test
     void commentCharWithoutSpaceBeforeItIsPartOfTheValue() {
-        assertEquals(FILE + " line 3: port = 7100;x: expected a whole number >= 1", error(HEAD + "port = 7100;x\n"));
-        assertEquals(FILE + " line 3: port = 7100#x: expected a whole number >= 1", error(HEAD + "port = 7100#x\n"));
+        assertEquals(FILE + " line 3: port = 7100;x: expected a whole number from 1 to 65535",
+                error(HEAD + "port = 7100;x\n"));
+        assertEquals(FILE + " line 3: port = 7100#x: expected a whole number from 1 to 65535",
+                error(HEAD + "port = 7100#x\n"));
     }
 
     @Test
@@ -323,11 +332,11 @@ class ConfigLoaderTest {
 
     @ParameterizedTest
     @CsvSource(delimiter = '|', value = {
-            "0 | a whole number >= 1",
-            "-1 | a whole number >= 1",
+            "0 | a whole number from 1 to 65535",
+            "-1 | a whole number from 1 to 65535",
             "65536 | a whole number from 1 to 65535",
-            "seven | a whole number >= 1",
-            "7100.0 | a whole number >= 1",
+            "seven | a whole number from 1 to 65535",
+            "7100.0 | a whole number from 1 to 65535",
             "99999999999999999999 | a whole number from 1 to 65535"})
     void badPort(String value, String expected) {
         assertEquals(FILE + " line 3: port = " + value + ": expected " + expected, error(HEAD + "port = " + value + "\n"));
@@ -467,7 +476,7 @@ class ConfigLoaderTest {
     @Test
     void errorsInAFileNameTheFileAsGiven() throws Exception {
         Path file = write("bad.ini", HEAD + "port = 0\n");
-        assertEquals(file + " line 3: port = 0: expected a whole number >= 1", loadError(file));
+        assertEquals(file + " line 3: port = 0: expected a whole number from 1 to 65535", loadError(file));
     }
 
     // ---- helpers ----
