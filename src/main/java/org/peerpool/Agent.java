@@ -134,7 +134,6 @@ public final class Agent implements AutoCloseable {
         boolean wasUp = phase != Phase.NEW;
         phase = Phase.STOPPED;
         List<Link> closing = pool.shutdown();
-        transport.unbind();
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(STOP_WAIT_MS);
         for (Link l : closing) {
             while (l.isOpen() && System.nanoTime() < deadline) {
@@ -146,6 +145,7 @@ public final class Agent implements AutoCloseable {
                 }
             }
         }
+        transport.unbind();
         transport.dispose();
         timer.shutdownNow();
         events.shutdown();

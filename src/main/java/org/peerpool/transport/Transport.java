@@ -64,6 +64,8 @@ public final class Transport implements Dialer {
         acceptor.setHandler(handler);
         acceptor.setReuseAddress(true);
         acceptor.setBacklog(1024);
+        // Sessions belong to the pool: unbinding (shutdown, a new local address) must not cut them before their GOODBYE.
+        acceptor.setCloseOnDeactivation(false);
         connector.getFilterChain().addLast("keepalive", keepAlive);
         connector.getFilterChain().addLast("frames", frames);
         connector.setHandler(handler);
