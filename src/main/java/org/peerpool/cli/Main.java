@@ -1,0 +1,85 @@
+package org.peerpool.cli;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.CountDownLatch;
+
+import org.peerpool.Agent;
+import org.peerpool.config.ConfigException;
+import org.peerpool.config.ConfigLoader;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import sun.misc.Signal;
+
+/**
+ * {@code java -jar peerpool.jar CONFIG_FILE}: runs one node in the foreground until
+ * SIGTERM or SIGINT, then says GOODBYE to its peers and exits 0. A start-up failure
+ * prints one line and exits with a code that says which kind (sysexits.h).
+ */
+public final class Main {
+
+    /** Wrong arguments. */
+    public static final int EXIT_USAGE = 64;
+    /** The config file is missing or invalid. */
+    public static final int EXIT_CONFIG = 78;
+    /** The listen address cannot be bound (port in use, address not on this host). */
+    public static final int EXIT_UNAVAILABLE = 69;
+
+    private Main() {
+    }
+
+    public static void main(String[] args) {
+        if (args.length != 1) {
+            System.err.println("usage: java -jar peerpool.jar CONFIG_FILE");
+            System.exit(EXIT_USAGE);
+        }
+        Path file = Path.of(args[0]);
+        useLogConfigBeside(file);
+        Logger log = LoggerFactory.getLogger(Main.class);
+        Agent agent;
+        try {
+            ConfigLoader.LoadResult loaded = ConfigLoader.loadWithWarnings(file);
+            loaded.warnings().forEach(w -> log.warn("{}", w));
+            agent = Agent.create(loaded.config());
+            agent.start();
+        } catch (ConfigException e) {
+            System.err.println("peerpool: " + e.getMessage());
+            System.exit(EXIT_CONFIG);
+            return;
+        } catch (IOException e) {
+            System.err.println("peerpool: " + e.getMessage());
+            System.exit(EXIT_UNAVAILABLE);
+            return;
+        }
+        CountDownLatch stopRequested = new CountDownLatch(1);
+        Signal.handle(new Signal("TERM"), s -> stopRequested.countDown());
+        Signal.handle(new Signal("INT"), s -> stopRequested.countDown());
+        // Any other way out (System.exit elsewhere, -Xrs) still says GOODBYE.
+        Runtime.getRuntime().addShutdownHook(new Thread(agent::stop, "peerpool-shutdown"));
+        try {
+            stopRequested.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        log.info("{} - Stop requested", agent.address());
+        agent.stop();
+        System.exit(0);
+    }
+
+    /**
+     * Points Log4j at {@code log4j2.xml} beside the config file unless the operator chose
+     * one; must run before the first logger is created.
+     */
+    private static void useLogConfigBeside(Path configFile) {
+        if (System.getProperty("log4j2.configurationFile") != null) {
+            return;
+        }
+        Path dir = configFile.toAbsolutePath().getParent();
+        Path logConfig = dir == null ? null : dir.resolve("log4j2.xml");
+        if (logConfig != null && Files.isRegularFile(logConfig)) {
+            System.setProperty("log4j2.configurationFile", logConfig.toString());
+        }
+    }
+}
