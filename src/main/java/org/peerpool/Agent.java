@@ -10,6 +10,8 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 
+import org.peerpool.config.ConfigControl;
+import org.peerpool.config.ConfigWatcher;
 import org.peerpool.config.NodeConfig;
 import org.peerpool.pool.ConnectionPool;
 import org.peerpool.pool.Link;
@@ -37,9 +39,11 @@ public final class Agent implements AutoCloseable {
     private final ExecutorService events;
     private final ConnectionPool pool;
     private final Transport transport;
+    private final ConfigWatcher watcher;
     private Phase phase = Phase.NEW;
 
     private Agent(Builder b) {
+        watcher = b.watcher;
         String name = b.config.self().toString();
         timer = new ScheduledThreadPoolExecutor(1, r -> daemon(r, "peerpool-timer-" + name));
         timer.setRemoveOnCancelPolicy(true);
@@ -64,9 +68,20 @@ public final class Agent implements AutoCloseable {
         return new Builder(config);
     }
 
+    /**
+     * A builder for an agent that runs on {@code watcher}'s file and applies every
+     * accepted change to it while running (DESIGN.md A2).
+     */
+    public static Builder builder(ConfigWatcher watcher) {
+        Builder b = new Builder(watcher.status().config());
+        b.watcher = watcher;
+        return b;
+    }
+
     /** Options for an {@link Agent}; only the config is required. */
     public static final class Builder {
         private final NodeConfig config;
+        private ConfigWatcher watcher;
         private int ioThreads = Math.max(1, Math.min(2, Runtime.getRuntime().availableProcessors()));
         private Predicate<NodeAddress> dialGate = a -> true;
 
@@ -119,6 +134,9 @@ public final class Agent implements AutoCloseable {
         if (phase == Phase.LISTENING) {
             pool.startDialing(transport);
             phase = Phase.RUNNING;
+            if (watcher != null) {
+                watcher.start(this::apply);
+            }
             log.info("{} - Started with {} configured peers", address(), pool.configuredPeers().size());
         }
     }
@@ -127,7 +145,15 @@ public final class Agent implements AutoCloseable {
      * Sends GOODBYE {@code shutting down} to every peer, waits briefly for it to flush,
      * then closes every socket and stops this agent's threads. Idempotent.
      */
-    public synchronized void stop() {
+    public void stop() {
+        if (watcher != null) {
+            // Outside this agent's lock: a reload being applied needs it to finish.
+            watcher.close();
+        }
+        stopLocked();
+    }
+
+    private synchronized void stopLocked() {
         if (phase == Phase.STOPPED) {
             return;
         }
@@ -162,6 +188,26 @@ public final class Agent implements AutoCloseable {
     @Override
     public void close() {
         stop();
+    }
+
+    /**
+     * Puts a new configuration into effect while running: moves the listener if this
+     * node's address changed (failing, with nothing changed, if the new one cannot be
+     * bound), then has the pool apply the difference.
+     */
+    public synchronized void apply(NodeConfig next) throws IOException {
+        if (phase == Phase.STOPPED) {
+            throw new IllegalStateException("agent " + address() + " is stopped");
+        }
+        if (!next.self().equals(pool.self()) && phase != Phase.NEW) {
+            transport.rebind(next.self());
+        }
+        pool.apply(next);
+    }
+
+    /** The watched config file's status and controls, or null when built from a plain config. */
+    public ConfigControl configControl() {
+        return watcher;
     }
 
     /** This node's address. */

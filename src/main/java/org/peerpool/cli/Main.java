@@ -7,7 +7,7 @@ import java.util.concurrent.CountDownLatch;
 
 import org.peerpool.Agent;
 import org.peerpool.config.ConfigException;
-import org.peerpool.config.ConfigLoader;
+import org.peerpool.config.ConfigWatcher;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,9 +40,7 @@ public final class Main {
         Logger log = LoggerFactory.getLogger(Main.class);
         Agent agent;
         try {
-            ConfigLoader.LoadResult loaded = ConfigLoader.loadWithWarnings(file);
-            loaded.warnings().forEach(w -> log.warn("{}", w));
-            agent = Agent.create(loaded.config());
+            agent = Agent.builder(ConfigWatcher.load(file)).build();
             agent.start();
         } catch (ConfigException e) {
             System.err.println("peerpool: " + e.getMessage());

@@ -75,7 +75,7 @@ public final class ConfigLoader {
 
     /** Reads and validates {@code file} (UTF-8), keeping the warnings for the log. */
     public static LoadResult loadWithWarnings(Path file) throws ConfigException {
-        return parseWithWarnings(read(file), file.toString());
+        return parseWithWarnings(readText(file), file.toString());
     }
 
     /** Validates config text already read; {@code fileName} only names it in messages. */
@@ -103,7 +103,8 @@ public final class ConfigLoader {
         return new Validator(fileName, scan.entries(), ini).validate();
     }
 
-    private static String read(Path file) throws ConfigException {
+    /** The file's text (strict UTF-8), or a one-line reason it cannot be read. */
+    public static String readText(Path file) throws ConfigException {
         if (Files.isDirectory(file)) {
             throw new ConfigException(file + ": is a directory (expected a config file)");
         }

@@ -161,24 +161,61 @@ public final class ConnectionPool {
     }
 
     /**
-     * Applies a new configuration as a diff: peers that joined are registered (and
-     * dialed or awaited), peers that left are closed with GOODBYE
-     * {@code removed from peer list}, untouched peers keep their connections. Other
-     * keys apply to connections made from now on. A change of this node's own address
-     * is handled by {@link #changeSelf}.
+     * Applies a new configuration as a diff, atomically for readers: peers that joined
+     * are registered (and dialed or awaited), peers that left are closed with GOODBYE
+     * {@code removed from peer list}, untouched peers keep their connections. When this
+     * node's own address changed, every pair is judged again by the direction rule and
+     * a connection whose initiator would now be the other side is closed with GOODBYE
+     * {@code direction changed} (the caller has already moved the listener). Other keys
+     * apply to connections made from now on.
      */
-    public void applyPeers(NodeConfig next) {
+    public void apply(NodeConfig next) {
         synchronized (lock) {
+            NodeAddress oldSelf = self;
             config = next;
+            self = next.self();
             Set<NodeAddress> wanted = new HashSet<>(next.peers());
             for (PeerEntry e : new ArrayList<>(peers.values())) {
                 if (e.configured && !wanted.contains(e.address)) {
                     unregisterLocked(e);
                 }
             }
+            if (!oldSelf.equals(self)) {
+                log.info("{} - This node's address changed from {}; judging every pair again", self, oldSelf);
+                rejudgeLocked();
+            }
             for (NodeAddress p : next.peers()) {
                 registerLocked(p);
             }
+        }
+    }
+
+    private void rejudgeLocked() {
+        for (PeerEntry e : new ArrayList<>(peers.values())) {
+            Connection c = e.current;
+            if (c == null) {
+                continue;
+            }
+            boolean initiatedHere = c.direction() == Direction.OUTBOUND;
+            boolean reverseNow = initiatedHere != initiator(e.address);
+            if (reverseNow != c.isReverse()) {
+                closeLocked(c, "direction changed", "direction changed: " + self + " now "
+                        + (initiator(e.address) ? "initiates" : "accepts") + " for " + e.address);
+            }
+        }
+        // A dial in flight was judged by the old address; start over by the new rule.
+        for (PeerEntry e : new ArrayList<>(peers.values())) {
+            Connection attempt = e.attempt;
+            e.attempt = null;
+            if (attempt != null) {
+                closeLocked(attempt, null, "this node's address changed");
+            }
+            cancel(e.retry);
+            e.retry = null;
+            cancel(e.reverseTimer);
+            e.reverseTimer = null;
+            e.awaySinceNanos = System.nanoTime();
+            planLocked(e, true);
         }
     }
 

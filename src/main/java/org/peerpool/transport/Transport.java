@@ -95,6 +95,18 @@ public final class Transport implements Dialer {
         bound = sa;
     }
 
+    /**
+     * Moves the listener to {@code next}: binds the new address first, so a failure
+     * leaves the old one listening, then releases the old one. Open sessions stay.
+     */
+    public void rebind(NodeAddress next) throws IOException {
+        InetSocketAddress old = bound;
+        bind(next);
+        if (old != null && !old.equals(bound)) {
+            acceptor.unbind(old);
+        }
+    }
+
     /** Stops listening; open sessions are left to the pool to close. */
     public void unbind() {
         InetSocketAddress sa = bound;

@@ -1,0 +1,284 @@
+package org.peerpool.config;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.ClosedWatchServiceException;
+import java.nio.file.FileSystems;
+import java.nio.file.Path;
+import java.nio.file.StandardWatchEventKinds;
+import java.nio.file.WatchEvent;
+import java.nio.file.WatchKey;
+import java.nio.file.WatchService;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Watches one config file and applies each saved change as a whole, or rejects it as
+ * a whole. Every way an editor saves is seen, because the watch is on the directory
+ * (in place, write-then-rename, truncate-then-write) and a slow periodic check compares
+ * the content, not the mtime (a copy that keeps the old mtime, an event the kernel
+ * dropped). A burst of writes is folded into one reload by waiting for the file to
+ * be quiet, which also keeps a half-written file from being read. A file whose
+ * content is unchanged since the last attempt is not read again, so a rejected file
+ * logs its ERROR once.
+ *
+ * <p>States: NEW, RUNNING, then STOPPED; a listener or applier that throws is logged
+ * and the watcher carries on.
+ */
+public final class ConfigWatcher implements ConfigControl, AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(ConfigWatcher.class);
+
+    /** A change is read once the file has been quiet this long... */
+    static final long QUIET_MS = 150;
+    /** ...or this long after the first event of a burst, whichever comes first. */
+    static final long MAX_DELAY_MS = 700;
+    /** The content check that catches whatever events missed. */
+    static final long POLL_MS = 2000;
+
+    /** Puts a validated snapshot into effect, or throws to have it rejected (e.g. cannot bind). */
+    @FunctionalInterface
+    public interface Applier {
+        void apply(NodeConfig next) throws Exception;
+    }
+
+    private enum State { NEW, RUNNING, STOPPED }
+
+    private final Path file;
+    private final List<ConfigListener> listeners = new CopyOnWriteArrayList<>();
+    private volatile ConfigStatus status;
+    private byte[] lastSeenDigest;
+    private volatile State state = State.NEW;
+    private Applier applier;
+    private volatile Thread thread;
+    private volatile WatchService watchService;
+
+    private ConfigWatcher(Path file, NodeConfig config, byte[] digest) {
+        this.file = file;
+        this.status = new ConfigStatus(file, config, Instant.now(), 0, 0, "");
+        this.lastSeenDigest = digest;
+    }
+
+    /**
+     * Loads {@code file} for start-up; a bad file throws, so the node does not start.
+     * Warnings (own address in the peer list, duplicates) are logged.
+     */
+    public static ConfigWatcher load(Path file) throws ConfigException {
+        Path abs = file.toAbsolutePath().normalize();
+        String text = ConfigLoader.readText(abs);
+        ConfigLoader.LoadResult r = ConfigLoader.parseWithWarnings(text, file.toString());
+        r.warnings().forEach(w -> log.warn("{}", w));
+        return new ConfigWatcher(abs, r.config(), digest(text));
+    }
+
+    /** Starts watching; each accepted change goes through {@code applier} before it counts. */
+    public synchronized void start(Applier applyWith) throws IOException {
+        if (state != State.NEW) {
+            throw new IllegalStateException("watcher for " + file + " is " + state);
+        }
+        this.applier = applyWith;
+        watchService = FileSystems.getDefault().newWatchService();
+        register();
+        state = State.RUNNING;
+        thread = new Thread(this::run, "peerpool-config-" + file.getFileName());
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    private WatchKey register() {
+        try {
+            return file.getParent().register(watchService, StandardWatchEventKinds.ENTRY_CREATE,
+                    StandardWatchEventKinds.ENTRY_MODIFY, StandardWatchEventKinds.ENTRY_DELETE);
+        } catch (IOException e) {
+            // The directory may be gone for a moment (replaced whole); the periodic check covers it.
+            log.debug("Cannot watch {}: {}", file.getParent(), e.toString());
+            return null;
+        }
+    }
+
+    private void run() {
+        long firstEvent = -1;
+        long lastEvent = -1;
+        long nextPoll = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(POLL_MS);
+        WatchKey key = null;
+        while (state == State.RUNNING) {
+            try {
+                long now = System.nanoTime();
+                long wakeAt = firstEvent < 0 ? nextPoll
+                        : Math.min(lastEvent + TimeUnit.MILLISECONDS.toNanos(QUIET_MS),
+                        firstEvent + TimeUnit.MILLISECONDS.toNanos(MAX_DELAY_MS));
+                WatchKey got = watchService.poll(Math.max(1, wakeAt - now), TimeUnit.NANOSECONDS);
+                if (got != null) {
+                    key = got;
+                    if (concernsFile(got)) {
+                        lastEvent = System.nanoTime();
+                        if (firstEvent < 0) {
+                            firstEvent = lastEvent;
+                        }
+                    }
+                    if (!got.reset()) {
+                        key = null;
+                    }
+                }
+                now = System.nanoTime();
+                boolean burstOver = firstEvent >= 0 && (now - lastEvent >= TimeUnit.MILLISECONDS.toNanos(QUIET_MS)
+                        || now - firstEvent >= TimeUnit.MILLISECONDS.toNanos(MAX_DELAY_MS));
+                if (burstOver || now >= nextPoll) {
+                    firstEvent = -1;
+                    nextPoll = now + TimeUnit.MILLISECONDS.toNanos(POLL_MS);
+                    if (key == null) {
+                        key = register();
+                    }
+                    check();
+                }
+            } catch (InterruptedException | ClosedWatchServiceException e) {
+                return;
+            } catch (RuntimeException e) {
+                log.warn("Config watcher for {} hit an error; carrying on", file, e);
+            }
+        }
+    }
+
+    private boolean concernsFile(WatchKey key) {
+        boolean concerns = false;
+        for (WatchEvent<?> ev : key.pollEvents()) {
+            // OVERFLOW means events were lost: assume ours was among them.
+            if (ev.kind() == StandardWatchEventKinds.OVERFLOW || file.getFileName().equals(ev.context())) {
+                concerns = true;
+            }
+        }
+        return concerns;
+    }
+
+    @Override
+    public ConfigStatus status() {
+        return status;
+    }
+
+    @Override
+    public boolean reloadNow() {
+        return check();
+    }
+
+    /** Reads the file; applies it if its content changed and it validates. */
+    synchronized boolean check() {
+        if (state == State.STOPPED) {
+            return false;
+        }
+        String text;
+        try {
+            text = ConfigLoader.readText(file);
+        } catch (ConfigException e) {
+            return rejectOnce(new byte[0], e.getMessage());
+        }
+        byte[] digest = digest(text);
+        if (Arrays.equals(digest, lastSeenDigest)) {
+            return false;
+        }
+        lastSeenDigest = digest;
+        NodeConfig next;
+        try {
+            ConfigLoader.LoadResult r = ConfigLoader.parseWithWarnings(text, file.toString());
+            r.warnings().forEach(w -> log.warn("{}", w));
+            next = r.config();
+        } catch (ConfigException e) {
+            return reject(e.getMessage());
+        }
+        NodeConfig previous = status.config();
+        try {
+            if (applier != null) {
+                applier.apply(next);
+            }
+        } catch (Exception e) {
+            return reject(file + ": cannot apply: " + (e.getMessage() == null ? e : e.getMessage()));
+        }
+        ConfigStatus s = status;
+        status = new ConfigStatus(file, next, Instant.now(), s.reloadCount() + 1, s.rejectedCount(), "");
+        log.info("Config reloaded from {}: {} peers", file, next.peers().size());
+        for (ConfigListener l : listeners) {
+            try {
+                l.onReloaded(previous, status);
+            } catch (RuntimeException e) {
+                log.warn("Config listener failed", e);
+            }
+        }
+        return true;
+    }
+
+    /** A missing or unreadable file is rejected once, not on every periodic check. */
+    private boolean rejectOnce(byte[] digest, String message) {
+        if (Arrays.equals(digest, lastSeenDigest)) {
+            return false;
+        }
+        lastSeenDigest = digest;
+        return reject(message);
+    }
+
+    private boolean reject(String message) {
+        ConfigStatus s = status;
+        status = new ConfigStatus(file, s.config(), s.loadedAt(), s.reloadCount(), s.rejectedCount() + 1, message);
+        log.error("Config rejected, still running on the previous one: {}", message);
+        for (ConfigListener l : listeners) {
+            try {
+                l.onRejected(message, status);
+            } catch (RuntimeException e) {
+                log.warn("Config listener failed", e);
+            }
+        }
+        return false;
+    }
+
+    private static byte[] digest(String text) {
+        try {
+            return MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is part of every JDK", e);
+        }
+    }
+
+    @Override
+    public void addListener(ConfigListener listener) {
+        listeners.add(listener);
+    }
+
+    @Override
+    public void removeListener(ConfigListener listener) {
+        listeners.remove(listener);
+    }
+
+    /**
+     * Stops watching; the thread ends and the watch service is closed. Takes no lock a
+     * running reload holds, so it may be called while a reload is being applied.
+     */
+    @Override
+    public void close() {
+        if (state == State.STOPPED) {
+            return;
+        }
+        state = State.STOPPED;
+        try {
+            if (watchService != null) {
+                watchService.close();
+            }
+        } catch (IOException e) {
+            log.debug("Closing watch service: {}", e.toString());
+        }
+        Thread t = thread;
+        if (t != null && t != Thread.currentThread()) {
+            t.interrupt();
+            try {
+                t.join(2000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+}

@@ -1,0 +1,203 @@
+package org.peerpool.config;
+
+import java.io.RandomAccessFile;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.peerpool.testing.Await;
+import org.peerpool.testing.Ini;
+import org.peerpool.testing.TestNet;
+import org.peerpool.wire.NodeAddress;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The watcher sees every way a file is saved, folds bursts into one reload, and
+ * rejects a bad file whole, keeping the previous snapshot.
+ */
+@Timeout(30)
+class ConfigWatcherTest {
+
+    private static final NodeAddress SELF = TestNet.address(1, 7100);
+    private static final NodeAddress P2 = TestNet.address(2, 7100);
+    private static final NodeAddress P3 = TestNet.address(3, 7100);
+
+    @TempDir
+    Path dir;
+
+    private ConfigWatcher watcher;
+    private final ConcurrentLinkedQueue<NodeConfig> applied = new ConcurrentLinkedQueue<>();
+    private final ConcurrentLinkedQueue<String> rejected = new ConcurrentLinkedQueue<>();
+
+    @AfterEach
+    void close() {
+        if (watcher != null) {
+            watcher.close();
+        }
+    }
+
+    private Path start(String text) throws Exception {
+        Path file = dir.resolve("peerpool.ini");
+        Ini.writeInPlace(file, text);
+        watcher = ConfigWatcher.load(file);
+        watcher.addListener(new ConfigListener() {
+            @Override
+            public void onReloaded(NodeConfig previous, ConfigStatus status) {
+            }
+
+            @Override
+            public void onRejected(String error, ConfigStatus status) {
+                rejected.add(error);
+            }
+        });
+        watcher.start(applied::add);
+        return file;
+    }
+
+    private void awaitPeers(List<NodeAddress> peers) {
+        Await.until(Duration.ofSeconds(5), () -> watcher.status().config().peers().equals(peers),
+                () -> "peers now " + watcher.status().config().peers());
+    }
+
+    @Test
+    void inPlaceSaveIsApplied() throws Exception {
+        Path file = start(Ini.text(SELF, List.of(P2)));
+        Ini.writeInPlace(file, Ini.text(SELF, List.of(P2, P3)));
+        awaitPeers(List.of(P2, P3));
+        assertEquals(1, watcher.status().reloadCount());
+        assertEquals(List.of(P2, P3), applied.peek().peers());
+    }
+
+    @Test
+    void writeThenRenameIsApplied() throws Exception {
+        Path file = start(Ini.text(SELF, List.of(P2)));
+        Ini.writeThenRename(file, Ini.text(SELF, List.of(P3)));
+        awaitPeers(List.of(P3));
+    }
+
+    @Test
+    void truncateThenWriteInTwoStepsIsOneReloadAndNeverAPartialFile() throws Exception {
+        Path file = start(Ini.text(SELF, List.of(P2)));
+        try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "rw")) {
+            raf.setLength(0);
+            raf.getFD().sync();
+            Thread.sleep(30);
+            raf.write(Ini.text(SELF, List.of(P2, P3)).getBytes(StandardCharsets.UTF_8));
+        }
+        awaitPeers(List.of(P2, P3));
+        assertEquals(List.of(), List.copyOf(rejected), "the empty moment was never read");
+        assertEquals(1, watcher.status().reloadCount());
+    }
+
+    @Test
+    void aCopyThatKeepsTheOldMtimeIsStillSeen() throws Exception {
+        Path file = start(Ini.text(SELF, List.of(P2)));
+        FileTime before = Files.getLastModifiedTime(file);
+        Ini.writeInPlace(file, Ini.text(SELF, List.of(P3)));
+        Files.setLastModifiedTime(file, before);
+        awaitPeers(List.of(P3));
+    }
+
+    @Test
+    void aChangeNoEventReportedIsFoundByThePeriodicContentCheck() throws Exception {
+        Path file = dir.resolve("peerpool.ini");
+        Ini.writeInPlace(file, Ini.text(SELF, List.of(P2)));
+        watcher = ConfigWatcher.load(file);
+        // Not started: no events at all. The periodic check is what check() does.
+        Ini.writeInPlace(file, Ini.text(SELF, List.of(P3)));
+        assertTrue(watcher.check());
+        assertEquals(List.of(P3), watcher.status().config().peers());
+        assertFalse(watcher.check(), "unchanged content is not applied twice");
+    }
+
+    @Test
+    void twentyWritesWithinOneHundredMillisecondsAreOneReload() throws Exception {
+        Path file = start(Ini.text(SELF, List.of(P2)));
+        for (int i = 0; i < 20; i++) {
+            Ini.writeInPlace(file, Ini.text(SELF, List.of(P2, P3), "heartbeat_interval_s = " + (10 + i)));
+            Thread.sleep(5);
+        }
+        Await.until(Duration.ofSeconds(5), () -> watcher.status().config().heartbeatIntervalS() == 29, "last write applied");
+        // Stay a while past the debounce window to see that no second reload comes.
+        long until = System.nanoTime() + Duration.ofMillis(ConfigWatcher.MAX_DELAY_MS * 2).toNanos();
+        while (System.nanoTime() < until) {
+            assertEquals(1, watcher.status().reloadCount(), "reloads");
+            Thread.sleep(20);
+        }
+        assertEquals(1, applied.size());
+    }
+
+    @Test
+    void aRejectedFileKeepsThePreviousConfigLogsOnceAndALaterValidSaveApplies() throws Exception {
+        Path file = start(Ini.text(SELF, List.of(P2)));
+        NodeConfig before = watcher.status().config();
+        Ini.writeInPlace(file, Ini.text(SELF, List.of(P2), "keepalive_idle_s = -5"));
+        Await.until(Duration.ofSeconds(5), () -> watcher.status().rejectedCount() == 1, "rejected");
+        assertEquals(before, watcher.status().config());
+        assertTrue(watcher.status().lastError().contains("keepalive_idle_s"), watcher.status().lastError());
+        assertTrue(applied.isEmpty(), "nothing applied");
+        assertFalse(watcher.check(), "the same bad content is not judged again");
+        assertEquals(1, watcher.status().rejectedCount());
+        Ini.writeInPlace(file, Ini.text(SELF, List.of(P3)));
+        awaitPeers(List.of(P3));
+        assertEquals("", watcher.status().lastError());
+    }
+
+    @Test
+    void aDeletedFileIsRejectedOnceAndItsReturnIsApplied() throws Exception {
+        Path file = start(Ini.text(SELF, List.of(P2)));
+        Files.delete(file);
+        Await.until(Duration.ofSeconds(5), () -> watcher.status().rejectedCount() == 1, "rejected");
+        assertTrue(watcher.status().lastError().contains("not found"), watcher.status().lastError());
+        assertFalse(watcher.check());
+        assertEquals(1, watcher.status().rejectedCount());
+        Ini.writeThenRename(file, Ini.text(SELF, List.of(P2, P3)));
+        awaitPeers(List.of(P2, P3));
+    }
+
+    @Test
+    void anApplierFailureRejectsTheFile() throws Exception {
+        Path file = dir.resolve("peerpool.ini");
+        Ini.writeInPlace(file, Ini.text(SELF, List.of(P2)));
+        watcher = ConfigWatcher.load(file);
+        AtomicInteger calls = new AtomicInteger();
+        watcher.start(next -> {
+            calls.incrementAndGet();
+            throw new java.io.IOException("cannot listen on 127.0.0.9:7100: Address already in use");
+        });
+        Ini.writeInPlace(file, Ini.text(SELF, List.of(P3)));
+        Await.until(Duration.ofSeconds(5), () -> watcher.status().rejectedCount() == 1, "rejected");
+        assertEquals(List.of(P2), watcher.status().config().peers());
+        assertTrue(watcher.status().lastError().contains("Address already in use"), watcher.status().lastError());
+        assertEquals(1, calls.get());
+    }
+
+    @Test
+    void aBadFileAtStartUpThrows() throws Exception {
+        Path file = dir.resolve("peerpool.ini");
+        Ini.writeInPlace(file, "[network]\nport = 7100\n");
+        ConfigException e = assertThrows(ConfigException.class, () -> ConfigWatcher.load(file));
+        assertTrue(e.getMessage().contains("local_ip"), e.getMessage());
+    }
+
+    @Test
+    void closeEndsTheThread() throws Exception {
+        start(Ini.text(SELF, List.of(P2)));
+        watcher.close();
+        Await.until(Duration.ofSeconds(3), () -> Thread.getAllStackTraces().keySet().stream()
+                .noneMatch(t -> t.getName().startsWith("peerpool-config-") && t.isAlive()), "watcher thread gone");
+    }
+}
