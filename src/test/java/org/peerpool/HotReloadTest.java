@@ -161,10 +161,17 @@ class HotReloadTest {
         List<NodeAddress> after = List.of(moved, addresses.get(1), addresses.get(2));
         MeshTest.PairProbe probe = new MeshTest.PairProbe(agents, false);
         probe.start();
+        ConcurrentLinkedQueue<PeerEvent> atSecond = new ConcurrentLinkedQueue<>();
+        agents.get(1).onPeerEvent(atSecond::add);
+        Agent m = agents.get(0);
+        // The moving node saves first: its pairs flip direction, so it closes them itself.
+        Ini.writeInPlace(files.get(0), Ini.text(moved, after));
+        Await.until(Duration.ofSeconds(2), () -> atSecond.stream().anyMatch(e -> e.kind() == PeerEvent.Kind.DISCONNECTED),
+                "node 2 saw the old connection go");
+        assertEquals("peer said goodbye: direction changed", atSecond.stream()
+                .filter(e -> e.kind() == PeerEvent.Kind.DISCONNECTED).findFirst().orElseThrow().reason());
         Ini.writeInPlace(files.get(1), Ini.text(addresses.get(1), after));
         Ini.writeInPlace(files.get(2), Ini.text(addresses.get(2), after));
-        Ini.writeInPlace(files.get(0), Ini.text(moved, after));
-        Agent m = agents.get(0);
         Await.until(Duration.ofSeconds(10), () -> m.address().equals(moved)
                         && agents.stream().allMatch(a -> a.pool().connectionCount() == 2
                         && a.pool().connectedPeers().stream().allMatch(after::contains)),
