@@ -149,8 +149,9 @@ class HotReloadTest {
         assertEquals(2, a.pool().connectionCount());
 
         Ini.writeThenRename(f, Ini.text(addresses.get(0), List.of(addresses.get(1))));
-        Await.until(Duration.ofSeconds(2), () -> a.pool().connectionCount() == 1, "a later valid save is applied");
+        Await.until(Duration.ofSeconds(2), () -> a.configControl().status().reloadCount() == 1, "a later valid save is applied");
         assertEquals("", a.configControl().status().lastError());
+        assertEquals(1, a.pool().connectionCount());
     }
 
     @Test

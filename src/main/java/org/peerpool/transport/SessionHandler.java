@@ -3,9 +3,12 @@ package org.peerpool.transport;
 import java.io.IOException;
 
 import org.apache.mina.core.service.IoHandlerAdapter;
+import org.apache.mina.core.session.AbstractIoSession;
 import org.apache.mina.core.session.AttributeKey;
 import org.apache.mina.core.session.IdleStatus;
 import org.apache.mina.core.session.IoSession;
+import org.apache.mina.core.write.WriteRequest;
+import org.apache.mina.core.write.WriteToClosedSessionException;
 import org.peerpool.pool.Connection;
 import org.peerpool.pool.ConnectionPool;
 import org.peerpool.wire.Message;
@@ -27,6 +30,19 @@ final class SessionHandler extends IoHandlerAdapter {
 
     SessionHandler(ConnectionPool pool) {
         this.pool = pool;
+    }
+
+    /**
+     * MINA fails every queued write of a closed session except the one it was in the
+     * middle of writing; fail that one too, so every send is settled one way or the other.
+     */
+    private static void failUnfinishedWrite(IoSession session) {
+        if (session instanceof AbstractIoSession s) {
+            WriteRequest current = s.getCurrentWriteRequest();
+            if (current != null) {
+                current.getFuture().setException(new WriteToClosedSessionException(current));
+            }
+        }
     }
 
     static Connection connectionOf(IoSession session) {
@@ -79,6 +95,7 @@ final class SessionHandler extends IoHandlerAdapter {
 
     @Override
     public void sessionClosed(IoSession session) {
+        failUnfinishedWrite(session);
         Connection c = connectionOf(session);
         if (c != null) {
             pool.onClosed(c);
