@@ -412,28 +412,23 @@ class ViolationTest {
 
     // ------------------------------------------------------------------ the initiator's side
 
-    @Test
-    void ackWithAcceptedTwoIsAViolationOnTheInitiator() throws Exception {
-        try (ServerSocket server = new ServerSocket()) {
-            server.setReuseAddress(true);
-            server.bind(new InetSocketAddress(TestNet.ip(9), port));
-            server.setSoTimeout(10_000);
-            startAgents(nine);
-            RawPeer p = RawPeer.accept(server);
-            sockets.add(p);
-            assertInstanceOf(Message.Handshake.class, p.read(), "the agent's first frame");
-            long before = agent.pool().protocolViolations();
-            p.sendRaw(Body.type(0x02).u8(2).str("127.0.0.5").str(nine.toString()).str("").frame());
-            assertTrue(p.awaitClosed(CLOSE_WAIT), "the agent kept a connection whose ACK said accepted=2");
-            Await.until(Duration.ofSeconds(2), () -> agent.pool().protocolViolations() == before + 1,
-                    () -> "protocol violations " + agent.pool().protocolViolations());
-            assertFalse(agent.pool().isConnected(nine));
-            assertPeerUndisturbed();
-        }
+    static Stream<Arguments> firstFrameToTheInitiator() {
+        String nine = "127.0.0.9:7100";
+        return Stream.of(
+                Arguments.of("ACK with accepted=2", Body.type(0x02).u8(2).str("127.0.0.5").str(nine).str("").frame()),
+                Arguments.of("ACK with accepted=255", Body.type(0x02).u8(0xFF).str("127.0.0.5").str(nine).str("").frame()),
+                Arguments.of("ACK cut short", Body.type(0x02).u8(1).str("127.0.0.5").u8(0).frame()),
+                Arguments.of("ACK your_ip not UTF-8", Body.type(0x02).u8(1).u16(1).raw((byte) 0xFF).str(nine).str("").frame()),
+                Arguments.of("frame length 0", header(0)),
+                Arguments.of("frame length 4097, header alone", header(4097)),
+                Arguments.of("PAYLOAD instead of the ACK", frameOf(new Message.Payload("early", new byte[] {1}))),
+                Arguments.of("unknown type 0x7F instead of the ACK", Body.type(0x7F).str("x").frame()));
     }
 
-    @Test
-    void firstFrameOtherThanAckIsAViolationOnTheInitiator() throws Exception {
+    /** Seen from the initiator, the responder's first frame must be a well-formed ACK. */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("firstFrameToTheInitiator")
+    void badFirstFrameIsAViolationOnTheInitiator(String what, byte[] bytes) throws Exception {
         try (ServerSocket server = new ServerSocket()) {
             server.setReuseAddress(true);
             server.bind(new InetSocketAddress(TestNet.ip(9), port));
@@ -443,12 +438,15 @@ class ViolationTest {
             sockets.add(p);
             assertInstanceOf(Message.Handshake.class, p.read(), "the agent's first frame");
             long before = agent.pool().protocolViolations();
-            p.send(new Message.Payload("early", new byte[] {1}));
-            assertTrue(p.awaitClosed(CLOSE_WAIT), "the agent kept a connection whose first frame was a PAYLOAD");
+            long start = System.nanoTime();
+            p.sendRaw(bytes);
+            assertTrue(p.awaitClosed(CLOSE_WAIT), "the agent kept a connection answered with " + what);
+            long tookMs = (System.nanoTime() - start) / 1_000_000;
+            assertTrue(tookMs < HANDSHAKE_TIMEOUT_MS / 2, what + ": closed only after " + tookMs + " ms");
             Await.until(Duration.ofSeconds(2), () -> agent.pool().protocolViolations() == before + 1,
-                    () -> "protocol violations " + agent.pool().protocolViolations());
+                    () -> what + ": protocol violations " + agent.pool().protocolViolations());
             assertFalse(agent.pool().isConnected(nine));
-            assertTrue(payloads.isEmpty(), "a PAYLOAD before the ACK was delivered");
+            assertTrue(payloads.isEmpty(), () -> "delivered before the handshake: " + payloads);
             assertPeerUndisturbed();
         }
     }
