@@ -133,6 +133,7 @@ class HandshakeTest {
         assertTrue(p.awaitClosed(CLOSE_WAIT), "agent kept the socket open after rejecting " + h);
         Await.until(Duration.ofSeconds(2), () -> agent.pool().handshakeFailures() == failuresBefore + 1,
                 () -> "handshake failures " + agent.pool().handshakeFailures() + ", expected " + (failuresBefore + 1));
+        assertEquals(0, agent.pool().handshakingInbound(), "the rejected connection is still tracked");
         return ack;
     }
 
@@ -269,8 +270,8 @@ class HandshakeTest {
     }
 
     @Test
-    void higherConfiguredPeerMayReverseDialWhileNotConnected() throws Exception {
-        Agent agent = startAgent(b -> b.peers(List.of(lower, higher)));
+    void higherConfiguredPeerMayReverseDialOnlyWhileNotConnected() throws Exception {
+        Agent agent = startAgent();
         // Nothing listens on 127.0.0.7, so the agent holds no connection with it: a reverse dial is accepted.
         RawPeer p = connect(7);
         Message.HandshakeAck ack = p.handshakeAs(higher);
@@ -279,6 +280,12 @@ class HandshakeTest {
         PeerSnapshot s = agent.pool().snapshot(higher).orElseThrow();
         assertEquals(Direction.INBOUND, s.direction());
         assertTrue(s.reverse());
+
+        // While that reverse connection is up, a second reverse dial is the wrong direction and changes nothing.
+        assertRejected(agent, 7, new Message.Handshake(1, higher.toString()), "wrong direction");
+        assertEquals(s.connectionId(), agent.pool().snapshot(higher).orElseThrow().connectionId());
+        assertFalse(p.awaitClosed(Duration.ofMillis(200)), "the first reverse connection was closed");
+        assertEquals(0, agent.pool().superseded());
     }
 
     // ------------------------------------------------------------------ first frame and timeout
