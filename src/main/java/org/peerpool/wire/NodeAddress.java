@@ -44,7 +44,8 @@ public final class NodeAddress implements Comparable<NodeAddress> {
         if (text == null || text.isBlank()) {
             throw new IllegalArgumentException("empty address (expected IP:PORT)");
         }
-        String s = text.strip();
+        // No trimming: on the wire " 127.0.0.2:7100" is not an address (the config loader trims its values).
+        String s = text;
         String host;
         String portText;
         if (s.startsWith("[")) {

@@ -309,9 +309,10 @@ class NodeAddressTest {
     }
 
     @Test
-    void parseIgnoresSurroundingWhitespace() {
-        // Config lines may carry stray blanks; the address inside is still valid.
-        assertEquals(a("127.0.0.2:7100"), NodeAddress.parse("  127.0.0.2:7100\t"));
+    void parseRejectsSurroundingWhitespace() {
+        // On the wire an address is exactly IP:PORT; the config loader trims its own values.
+        assertThrows(IllegalArgumentException.class, () -> NodeAddress.parse("  127.0.0.2:7100\t"));
+        assertThrows(IllegalArgumentException.class, () -> NodeAddress.parse(" 127.0.0.2:7100"));
     }
 
     @Test
