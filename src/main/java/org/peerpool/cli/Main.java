@@ -51,6 +51,10 @@ public final class Main {
             System.exit(EXIT_UNAVAILABLE);
             return;
         }
+        Path pidFile = pidFile();
+        if (pidFile != null) {
+            writePidFile(pidFile, log);
+        }
         CountDownLatch stopRequested = new CountDownLatch(1);
         Signal.handle(new Signal("TERM"), s -> stopRequested.countDown());
         Signal.handle(new Signal("INT"), s -> stopRequested.countDown());
@@ -63,7 +67,32 @@ public final class Main {
         }
         log.info("{} - Stop requested", agent.address());
         agent.stop();
+        if (pidFile != null) {
+            try {
+                Files.deleteIfExists(pidFile);
+            } catch (IOException e) {
+                log.warn("Cannot remove pid file {}: {}", pidFile, e.toString());
+            }
+        }
         System.exit(0);
+    }
+
+    /** {@code -Dpeerpool.pidfile=PATH}: where to say "started", for bin/peerpool. */
+    private static Path pidFile() {
+        String p = System.getProperty("peerpool.pidfile");
+        return p == null || p.isBlank() ? null : Path.of(p);
+    }
+
+    /** Written only once the node listens, so a script waiting for it knows start-up succeeded. */
+    private static void writePidFile(Path file, Logger log) {
+        try {
+            Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+            Files.writeString(tmp, ProcessHandle.current().pid() + "\n");
+            Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                    java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            log.warn("Cannot write pid file {}: {}", file, e.toString());
+        }
     }
 
     /**

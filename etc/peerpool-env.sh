@@ -1,0 +1,17 @@
+# Sourced by bin/peerpool from $PEERPOOL_CONF (this directory) before the JVM starts.
+# Plain sh assignments; anything set in the environment beforehand wins.
+
+# JVM options: heap and GC. A node needs little heap: about 10 KiB per connection.
+PEERPOOL_JVM_OPTS=${PEERPOOL_JVM_OPTS:-"-Xms64m -Xmx256m -XX:+UseG1GC -XX:+ExitOnOutOfMemoryError"}
+
+# Remote JMX port for JConsole/VisualVM over the network; empty: local attach only
+# (JConsole lists the process under "Local Process" either way).
+PEERPOOL_JMX_PORT=${PEERPOOL_JMX_PORT:-}
+
+# Where remote JMX listens. Loopback by default. Any other address is refused
+# unless a password file is set (and then authentication is on):
+#   PEERPOOL_JMX_HOST=10.0.0.5
+#   PEERPOOL_JMX_PASSWORD_FILE=/etc/peerpool/jmxremote.password   (chmod 600)
+#   PEERPOOL_JMX_ACCESS_FILE=/etc/peerpool/jmxremote.access
+#   PEERPOOL_JMX_SSL=true
+PEERPOOL_JMX_HOST=${PEERPOOL_JMX_HOST:-127.0.0.1}
