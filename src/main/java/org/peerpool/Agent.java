@@ -1,6 +1,7 @@
 package org.peerpool;
 
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -10,7 +11,10 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 
+import javax.management.MBeanServer;
+
 import org.peerpool.config.NodeConfig;
+import org.peerpool.jmx.JmxExposure;
 import org.peerpool.pool.ConnectionPool;
 import org.peerpool.pool.Link;
 import org.peerpool.transport.Transport;
@@ -39,6 +43,10 @@ public final class Agent implements AutoCloseable {
     private final Transport transport;
     private Phase phase = Phase.NEW;
 
+    // JMX: beans from listen() until stop(); no server means no beans.
+    private final MBeanServer mbeanServer;
+    private JmxExposure jmx;
+
     private Agent(Builder b) {
         String name = b.config.self().toString();
         timer = new ScheduledThreadPoolExecutor(1, r -> daemon(r, "peerpool-timer-" + name));
@@ -47,6 +55,7 @@ public final class Agent implements AutoCloseable {
         events = Executors.newSingleThreadExecutor(r -> daemon(r, "peerpool-events-" + name));
         pool = new ConnectionPool(b.config, timer, events);
         transport = new Transport(pool, name, b.ioThreads, b.dialGate);
+        mbeanServer = b.mbeanServer;
     }
 
     private static Thread daemon(Runnable r, String name) {
@@ -69,6 +78,7 @@ public final class Agent implements AutoCloseable {
         private final NodeConfig config;
         private int ioThreads = Math.max(1, Math.min(2, Runtime.getRuntime().availableProcessors()));
         private Predicate<NodeAddress> dialGate = a -> true;
+        private MBeanServer mbeanServer = ManagementFactory.getPlatformMBeanServer();
 
         private Builder(NodeConfig config) {
             this.config = config;
@@ -92,6 +102,15 @@ public final class Agent implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Where this node's MBeans live (default: the platform MBeanServer, which JConsole
+         * sees); null registers none.
+         */
+        public Builder mbeanServer(MBeanServer server) {
+            mbeanServer = server;
+            return this;
+        }
+
         public Agent build() {
             return new Agent(this);
         }
@@ -106,6 +125,7 @@ public final class Agent implements AutoCloseable {
             return;
         }
         transport.bind(pool.self());
+        exposeJmx();
         pool.open();
         phase = Phase.LISTENING;
     }
@@ -154,8 +174,23 @@ public final class Agent implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        unexposeJmx();
         if (wasUp) {
             log.info("{} - Stopped", address());
+        }
+    }
+
+    // Before pool.open(), so the Peer beans see every ADDED event.
+    private void exposeJmx() {
+        if (mbeanServer != null) {
+            jmx = JmxExposure.expose(mbeanServer, pool, null);
+        }
+    }
+
+    // After the event thread drained, so no peer event arrives after the beans are gone.
+    private void unexposeJmx() {
+        if (jmx != null) {
+            jmx.close();
         }
     }
 
