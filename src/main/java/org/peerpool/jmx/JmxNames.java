@@ -33,11 +33,6 @@ public final class JmxNames {
         return name("type=Config,node=" + quote(node));
     }
 
-    /** A pattern matching every bean of one node. */
-    public static ObjectName allOf(NodeAddress node) {
-        return name("node=" + quote(node) + ",*");
-    }
-
     private static String quote(NodeAddress a) {
         return ObjectName.quote(a.toString());
     }
