@@ -41,6 +41,7 @@ class JmxMeshTest {
         List<Agent> mesh = nodes.mesh(4, TestNet.freePort(4));
         Await.until(Duration.ofSeconds(10), () -> mesh.stream().allMatch(a -> nodes.pool(a).getConnectionCount() == 3),
                 "every pool bean reports ConnectionCount 3");
+        nodes.awaitBeans(mesh);
 
         for (int i = 0; i < 4; i++) {
             Agent a = mesh.get(i);

@@ -64,6 +64,19 @@ final class JmxNodes implements AutoCloseable {
                 () -> "mesh not whole: " + mesh.stream().map(a -> a.pool().connectionCount()).toList());
     }
 
+    /** Waits until the peerpool beans in {@link #server} are exactly {@code expected}. */
+    void awaitBeans(Set<ObjectName> expected) {
+        Await.until(Duration.ofSeconds(10), () -> names().equals(expected),
+                () -> "beans: expected " + expected + ", have " + names());
+    }
+
+    /** Waits for the mesh's beans: each node's pool bean and a Peer bean per other node. */
+    void awaitBeans(List<Agent> mesh) {
+        Set<ObjectName> expected = new HashSet<>();
+        mesh.forEach(a -> expected.addAll(beansOf(a, mesh)));
+        awaitBeans(expected);
+    }
+
     ConnectionPoolMXBean pool(Agent a) {
         return JMX.newMXBeanProxy(server, JmxNames.pool(a.address()), ConnectionPoolMXBean.class, true);
     }

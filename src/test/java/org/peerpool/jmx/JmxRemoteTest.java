@@ -102,6 +102,7 @@ class JmxRemoteTest {
         MBeanServerConnection jmx = connect();
         Await.until(Duration.ofSeconds(10), () -> mesh.stream().allMatch(a -> intAttribute(jmx,
                 JmxNames.pool(a.address()), "ConnectionCount") == 3), "every node has 3 connections, read remotely");
+        nodes.awaitBeans(mesh);
 
         for (int i = 0; i < 4; i++) {
             Agent a = mesh.get(i);
