@@ -35,7 +35,12 @@ final class JmxNodes implements AutoCloseable {
 
     /** An agent registering its beans in {@link #server}; stopped at close. */
     Agent agent(NodeConfig config) {
-        Agent a = Agent.builder(config).ioThreads(1).mbeanServer(server).build();
+        return agent(config, server);
+    }
+
+    /** An agent registering its beans in {@code mbeanServer} (none if null); stopped at close. */
+    Agent agent(NodeConfig config, MBeanServer mbeanServer) {
+        Agent a = Agent.builder(config).ioThreads(1).mbeanServer(mbeanServer).build();
         agents.add(a);
         return a;
     }
