@@ -1,6 +1,7 @@
 package org.peerpool;
 
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -10,9 +11,12 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 
+import javax.management.MBeanServer;
+
 import org.peerpool.config.ConfigControl;
 import org.peerpool.config.ConfigWatcher;
 import org.peerpool.config.NodeConfig;
+import org.peerpool.jmx.JmxExposure;
 import org.peerpool.pool.ConnectionPool;
 import org.peerpool.pool.Link;
 import org.peerpool.transport.Transport;
@@ -42,6 +46,10 @@ public final class Agent implements AutoCloseable {
     private final ConfigWatcher watcher;
     private Phase phase = Phase.NEW;
 
+    // JMX: beans from listen() until stop(); no server means no beans.
+    private final MBeanServer mbeanServer;
+    private JmxExposure jmx;
+
     private Agent(Builder b) {
         watcher = b.watcher;
         String name = b.config.self().toString();
@@ -51,6 +59,7 @@ public final class Agent implements AutoCloseable {
         events = Executors.newSingleThreadExecutor(r -> daemon(r, "peerpool-events-" + name));
         pool = new ConnectionPool(b.config, timer, events);
         transport = new Transport(pool, name, b.ioThreads, b.dialGate);
+        mbeanServer = b.mbeanServer;
     }
 
     private static Thread daemon(Runnable r, String name) {
@@ -84,6 +93,7 @@ public final class Agent implements AutoCloseable {
         private ConfigWatcher watcher;
         private int ioThreads = Math.max(1, Math.min(2, Runtime.getRuntime().availableProcessors()));
         private Predicate<NodeAddress> dialGate = a -> true;
+        private MBeanServer mbeanServer = ManagementFactory.getPlatformMBeanServer();
 
         private Builder(NodeConfig config) {
             this.config = config;
@@ -107,6 +117,15 @@ public final class Agent implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Where this node's MBeans live (default: the platform MBeanServer, which JConsole
+         * sees); null registers none.
+         */
+        public Builder mbeanServer(MBeanServer server) {
+            mbeanServer = server;
+            return this;
+        }
+
         public Agent build() {
             return new Agent(this);
         }
@@ -121,6 +140,7 @@ public final class Agent implements AutoCloseable {
             return;
         }
         transport.bind(pool.self());
+        exposeJmx();
         pool.open();
         phase = Phase.LISTENING;
     }
@@ -180,8 +200,23 @@ public final class Agent implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        unexposeJmx();
         if (wasUp) {
             log.info("{} - Stopped", address());
+        }
+    }
+
+    // Before pool.open(), so the Peer beans see every ADDED event.
+    private void exposeJmx() {
+        if (mbeanServer != null) {
+            jmx = JmxExposure.expose(mbeanServer, pool, watcher);
+        }
+    }
+
+    // After the event thread drained, so no peer event arrives after the beans are gone.
+    private void unexposeJmx() {
+        if (jmx != null) {
+            jmx.close();
         }
     }
 
@@ -199,10 +234,18 @@ public final class Agent implements AutoCloseable {
         if (phase == Phase.STOPPED) {
             throw new IllegalStateException("agent " + address() + " is stopped");
         }
-        if (!next.self().equals(pool.self()) && phase != Phase.NEW) {
+        boolean moved = !next.self().equals(pool.self());
+        if (moved && phase != Phase.NEW) {
             transport.rebind(next.self());
         }
+        if (moved) {
+            // The beans' node key is this node's address: they move with it.
+            unexposeJmx();
+        }
         pool.apply(next);
+        if (moved && phase != Phase.NEW) {
+            exposeJmx();
+        }
     }
 
     /** The watched config file's status and controls, or null when built from a plain config. */

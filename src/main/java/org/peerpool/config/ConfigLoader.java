@@ -52,7 +52,7 @@ public final class ConfigLoader {
         KEYS.put("connection", List.of("handshake_timeout_ms", "keepalive_idle_s", "keepalive_interval_s",
                 "keepalive_count", "reconnect_min_ms", "reconnect_max_ms", "heartbeat_interval_s", "idle_timeout_s",
                 "reverse_dial_after_s", "max_frame_bytes", "max_pending_bytes"));
-        KEYS.put("security", List.of("accept_unknown_peers"));
+        KEYS.put("security", List.of("accept_unknown_peers", "max_handshaking", "max_handshaking_per_ip"));
     }
 
     private static final String SECTION_LIST = "[network], [connection] or [security]";
@@ -312,6 +312,8 @@ public final class ConfigLoader {
             if (has("max_frame_bytes")) b.maxFrameBytes(intAtLeast("max_frame_bytes", MIN_FRAME_BYTES));
             if (has("max_pending_bytes")) b.maxPendingBytes(number("max_pending_bytes", 1, Long.MAX_VALUE));
             if (has("accept_unknown_peers")) b.acceptUnknownPeers(bool("accept_unknown_peers"));
+            if (has("max_handshaking")) b.maxHandshaking(positiveInt("max_handshaking"));
+            if (has("max_handshaking_per_ip")) b.maxHandshakingPerIp(positiveInt("max_handshaking_per_ip"));
             b.peers(peers(b.build().self()));
             NodeConfig config = b.build();
             checkPairs(config);

@@ -36,7 +36,9 @@ public record NodeConfig(
         int maxFrameBytes,
         long maxPendingBytes,
         // [security] -- applies to the next handshake
-        boolean acceptUnknownPeers) {
+        boolean acceptUnknownPeers,
+        int maxHandshaking,
+        int maxHandshakingPerIp) {
 
     public static final int DEFAULT_PORT = 7100;
 
@@ -75,6 +77,8 @@ public record NodeConfig(
         b.maxFrameBytes = maxFrameBytes;
         b.maxPendingBytes = maxPendingBytes;
         b.acceptUnknownPeers = acceptUnknownPeers;
+        b.maxHandshaking = maxHandshaking;
+        b.maxHandshakingPerIp = maxHandshakingPerIp;
         return b;
     }
 
@@ -95,6 +99,8 @@ public record NodeConfig(
         private int maxFrameBytes = 4194304;
         private long maxPendingBytes = 16777216;
         private boolean acceptUnknownPeers;
+        private int maxHandshaking = 256;
+        private int maxHandshakingPerIp = 8;
 
         private Builder(InetAddress localIp) {
             this.localIp = localIp;
@@ -116,11 +122,14 @@ public record NodeConfig(
         public Builder maxFrameBytes(int v) { maxFrameBytes = v; return this; }
         public Builder maxPendingBytes(long v) { maxPendingBytes = v; return this; }
         public Builder acceptUnknownPeers(boolean v) { acceptUnknownPeers = v; return this; }
+        public Builder maxHandshaking(int v) { maxHandshaking = v; return this; }
+        public Builder maxHandshakingPerIp(int v) { maxHandshakingPerIp = v; return this; }
 
         public NodeConfig build() {
             return new NodeConfig(localIp, port, peers, handshakeTimeoutMs, keepaliveIdleS, keepaliveIntervalS,
                     keepaliveCount, reconnectMinMs, reconnectMaxMs, heartbeatIntervalS, idleTimeoutS,
-                    reverseDialAfterS, maxFrameBytes, maxPendingBytes, acceptUnknownPeers);
+                    reverseDialAfterS, maxFrameBytes, maxPendingBytes, acceptUnknownPeers, maxHandshaking,
+                    maxHandshakingPerIp);
         }
     }
 }

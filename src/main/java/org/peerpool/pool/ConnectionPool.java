@@ -1,6 +1,7 @@
 package org.peerpool.pool;
 
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -52,8 +53,8 @@ public final class ConnectionPool {
 
     private final Object lock = new Object();
     private final Map<NodeAddress, PeerEntry> peers = new HashMap<>();
-    /** Accepted connections whose HANDSHAKE has not arrived yet. */
-    private final Set<Connection> unidentified = new HashSet<>();
+    private final PendingHandshakes unidentified = new PendingHandshakes();
+    private final RepeatFilter repeats = new RepeatFilter();
     private final ScheduledExecutorService timer;
     private final Executor events;
     private final List<PeerListener> peerListeners = new CopyOnWriteArrayList<>();
@@ -70,6 +71,7 @@ public final class ConnectionPool {
     private final AtomicLong protocolViolations = new AtomicLong();
     private final AtomicLong supersededCount = new AtomicLong();
     private final AtomicLong unknownMessages = new AtomicLong();
+    private final AtomicLong handshakesRefused = new AtomicLong();
 
     /**
      * @param timer  runs dials, backoff and handshake timers and heartbeats; one thread is plenty
@@ -135,7 +137,7 @@ public final class ConnectionPool {
                     closeLocked(attempt, null, "shutting down");
                 }
             }
-            for (Connection c : new ArrayList<>(unidentified)) {
+            for (Connection c : unidentified.all()) {
                 collect(closing, c);
                 closeLocked(c, null, "shutting down");
             }
@@ -251,14 +253,14 @@ public final class ConnectionPool {
     }
 
     private void unregisterLocked(PeerEntry e) {
+        if (e.current != null) {
+            closeLocked(e.current, "removed from peer list", "removed from peer list");
+        }
         e.configured = false;
         cancel(e.retry);
         cancel(e.reverseTimer);
         e.retry = null;
         e.reverseTimer = null;
-        if (e.current != null) {
-            closeLocked(e.current, "removed from peer list", "removed from peer list");
-        }
         Connection attempt = e.attempt;
         e.attempt = null;
         if (attempt != null) {
@@ -428,10 +430,40 @@ public final class ConnectionPool {
                 link.closeNow();
                 return c;
             }
-            unidentified.add(c);
+            if (!unidentified.admit(c, cfg.maxHandshakingPerIp())) {
+                handshakesRefused.incrementAndGet();
+                warnRepeated("flood", link.remoteAddress(), "Refused a connection from {}: " + cfg.maxHandshakingPerIp()
+                        + " from that IP are already in handshake (max_handshaking_per_ip)");
+                c.beginClose("refused: too many connections in handshake from one IP");
+                link.closeNow();
+                return c;
+            }
+            Connection oldest;
+            while ((oldest = unidentified.oldestOver(cfg.maxHandshaking())) != null) {
+                handshakesRefused.incrementAndGet();
+                warnRepeated("flood", oldest.link().remoteAddress(), "Dropped a connection from {}: more than "
+                        + cfg.maxHandshaking() + " connections in handshake (max_handshaking); the oldest goes first");
+                closeLocked(oldest, null, "dropped: too many connections in handshake");
+            }
             c.handshakeTimer = scheduleHandshakeTimeout(c);
         }
         return c;
+    }
+
+    /**
+     * Logs a WARN about a stranger's connection, the first of its kind per source IP and
+     * then one summary a minute, so floods and scans cannot flood the log.
+     */
+    private void warnRepeated(String kind, InetSocketAddress from, String message) {
+        String ip = from == null ? "?" : NodeAddress.ipText(from.getAddress());
+        // The message may quote what a stranger sent; it is an argument, never a format string.
+        String text = message.replaceFirst("\\{}", java.util.regex.Matcher.quoteReplacement(String.valueOf(from)));
+        long held = repeats.admit(kind + " " + ip, System.nanoTime());
+        if (held == 0) {
+            log.warn("{} - {}", self, text);
+        } else if (held > 0) {
+            log.warn("{} - {} ({} more like it from {} in the last minute)", self, text, held, ip);
+        }
     }
 
     /** A whole message arrived on {@code c}. */
@@ -544,7 +576,7 @@ public final class ConnectionPool {
                 });
         if (!r.accepted()) {
             handshakeFailures.incrementAndGet();
-            log.warn("{} - Rejected handshake from {}: {}", self, c.link().remoteAddress(), r.rejection());
+            warnRepeated("rejected", c.link().remoteAddress(), "Rejected handshake from {}: " + r.rejection());
             c.sendControl(new Message.HandshakeAck(false, yourIp, self.toString(), r.rejection()));
             c.beginClose("rejected: " + r.rejection());
             closeGracefully(c.link());
@@ -663,8 +695,9 @@ public final class ConnectionPool {
             return;
         }
         protocolViolations.incrementAndGet();
-        Object who = c.peer() != null ? c.peer() : c.link() == null ? "?" : c.link().remoteAddress();
-        log.warn("{} - Protocol violation from {}: {}; connection closed", self, who, reason);
+        String who = c.peer() != null ? c.peer().toString() : "";
+        warnRepeated("violation", c.link() == null ? null : c.link().remoteAddress(),
+                "Protocol violation from {}" + (who.isEmpty() ? "" : " (" + who + ")") + ": " + reason + "; connection closed");
         closeLocked(c, null, "protocol violation: " + reason);
     }
 
@@ -940,6 +973,11 @@ public final class ConnectionPool {
         synchronized (lock) {
             return unidentified.size();
         }
+    }
+
+    /** Strangers' connections refused or dropped by the handshake bounds. */
+    public long handshakesRefused() {
+        return handshakesRefused.get();
     }
 
     public long connectAttempts() {

@@ -77,10 +77,12 @@ class ConfigLoaderTest {
                 max_pending_bytes = 4100
                 [security]
                 accept_unknown_peers = TRUE
+                max_handshaking = 9
+                max_handshaking_per_ip = 10
                 """);
 
         assertEquals(new NodeConfig(ip("10.0.0.1"), 7200, List.of(addr("10.0.0.2:7200")),
-                1, 2, 3, 4, 5, 6, 7, 8, 0, 4096, 4100, true), cfg);
+                1, 2, 3, 4, 5, 6, 7, 8, 0, 4096, 4100, true, 9, 10), cfg);
     }
 
     @Test

@@ -1,0 +1,73 @@
+package org.peerpool;
+
+/**
+ * One node's connection pool over JMX ({@code peerpool:type=ConnectionPool,node="IP:PORT"},
+ * DESIGN.md A3): how many peers are connected and in which direction, counters since
+ * start, and operations to drop or dial one peer. It emits a notification whenever a
+ * peer is added, connects, disconnects (with the reason) or is removed; the user data
+ * is the peer's address.
+ */
+@Description("One peerpool node's connections to its peers: counts, counters since start, "
+        + "and operations to disconnect a peer or dial it now")
+public interface ConnectionPoolMXBean {
+
+    /** A peer's connection is up; the message ends with the direction. */
+    String PEER_CONNECTED = "peerpool.peer.connected";
+    /** A peer's connection ended; the message ends with the reason. */
+    String PEER_DISCONNECTED = "peerpool.peer.disconnected";
+    /** A peer joined the pool: listed in the config, or an unlisted peer admitted. */
+    String PEER_ADDED = "peerpool.peer.added";
+    /** A peer left the pool: removed from the config, or an unlisted peer gone. */
+    String PEER_REMOVED = "peerpool.peer.removed";
+
+    @Description("This node's address (IP:PORT): where it listens, and what it tells peers in its HANDSHAKE")
+    String getLocalAddress();
+
+    @Description("Peers with an established connection (after the handshake)")
+    int getConnectionCount();
+
+    @Description("Established connections the peer dialed")
+    int getInboundCount();
+
+    @Description("Established connections this node dialed")
+    int getOutboundCount();
+
+    @Description("Addresses of the connected peers, in address order")
+    String[] getConnectedPeers();
+
+    @Description("Addresses in the peer list of the configuration in force, in address order")
+    String[] getConfiguredPeers();
+
+    @Description("Listed peers with no established connection right now, in address order; "
+            + "the Peer bean of each says why (State, LastError)")
+    String[] getDisconnectedPeers();
+
+    @Description("Outbound dials started since this node started (TCP connect plus handshake)")
+    long getConnectAttempts();
+
+    @Description("Handshakes that failed since start: timed out, rejected by either side, or answered by the wrong node")
+    long getHandshakeFailures();
+
+    @Description("Connections closed since start because the peer broke the protocol (bad frame, oversized frame, "
+            + "unexpected message)")
+    long getProtocolViolations();
+
+    @Description("Connections replaced by a newer one with the same peer since start")
+    long getSuperseded();
+
+    @Description("Frames of an unknown message type received and ignored since start")
+    long getUnknownMessages();
+
+    @Description("Accepted TCP connections whose HANDSHAKE has not arrived yet")
+    int getHandshakingInbound();
+
+    @Description("Closes the connection with a peer, sending GOODBYE 'disconnected by operator'. "
+            + "Whichever node initiates the pair reconnects after its backoff delay")
+    String disconnect(@Name("peer") @Description("The peer's address, IP:PORT or just IP for this node's port")
+                      String peer);
+
+    @Description("Dials a peer at once, skipping the backoff wait. Only the initiator of a pair "
+            + "(the lower address) dials; on the responder this does nothing and says so")
+    String connectNow(@Name("peer") @Description("The peer's address, IP:PORT or just IP for this node's port")
+                      String peer);
+}

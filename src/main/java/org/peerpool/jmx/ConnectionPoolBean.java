@@ -1,0 +1,102 @@
+package org.peerpool.jmx;
+
+import org.peerpool.ConnectionPoolMXBean;
+import org.peerpool.PeerEvent.Direction;
+import org.peerpool.pool.ConnectionPool;
+import org.peerpool.pool.PeerSnapshot;
+import org.peerpool.pool.PeerState;
+
+/** {@link ConnectionPoolMXBean} read straight from the pool on every call. */
+final class ConnectionPoolBean implements ConnectionPoolMXBean {
+
+    private final ConnectionPool pool;
+    private final PeerOperations operations;
+
+    ConnectionPoolBean(ConnectionPool pool, PeerOperations operations) {
+        this.pool = pool;
+        this.operations = operations;
+    }
+
+    @Override
+    public String getLocalAddress() {
+        return pool.self().toString();
+    }
+
+    @Override
+    public int getConnectionCount() {
+        return pool.connectionCount();
+    }
+
+    @Override
+    public int getInboundCount() {
+        return connected(Direction.INBOUND);
+    }
+
+    @Override
+    public int getOutboundCount() {
+        return connected(Direction.OUTBOUND);
+    }
+
+    private int connected(Direction d) {
+        return (int) pool.snapshots().stream().filter(s -> s.direction() == d).count();
+    }
+
+    @Override
+    public String[] getConnectedPeers() {
+        return OpenValues.addresses(pool.connectedPeers());
+    }
+
+    @Override
+    public String[] getConfiguredPeers() {
+        return OpenValues.addresses(pool.configuredPeers());
+    }
+
+    @Override
+    public String[] getDisconnectedPeers() {
+        return pool.snapshots().stream()
+                .filter(s -> s.configured() && s.state() != PeerState.CONNECTED)
+                .map(PeerSnapshot::address)
+                .map(Object::toString)
+                .toArray(String[]::new);
+    }
+
+    @Override
+    public long getConnectAttempts() {
+        return pool.connectAttempts();
+    }
+
+    @Override
+    public long getHandshakeFailures() {
+        return pool.handshakeFailures();
+    }
+
+    @Override
+    public long getProtocolViolations() {
+        return pool.protocolViolations();
+    }
+
+    @Override
+    public long getSuperseded() {
+        return pool.superseded();
+    }
+
+    @Override
+    public long getUnknownMessages() {
+        return pool.unknownMessages();
+    }
+
+    @Override
+    public int getHandshakingInbound() {
+        return pool.handshakingInbound();
+    }
+
+    @Override
+    public String disconnect(String peer) {
+        return operations.disconnect(operations.parse(peer));
+    }
+
+    @Override
+    public String connectNow(String peer) {
+        return operations.connectNow(operations.parse(peer));
+    }
+}

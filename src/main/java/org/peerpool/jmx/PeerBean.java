@@ -1,0 +1,140 @@
+package org.peerpool.jmx;
+
+import java.util.function.Function;
+
+import org.peerpool.PeerMXBean;
+import org.peerpool.pool.ConnectionPool;
+import org.peerpool.pool.PeerSnapshot;
+import org.peerpool.wire.NodeAddress;
+
+/**
+ * {@link PeerMXBean} over one peer's entry: every getter reads a fresh snapshot from
+ * the pool, and answers empty, zero or -1 in the moment between the entry's removal
+ * and this bean's unregistration.
+ */
+final class PeerBean implements PeerMXBean {
+
+    private final ConnectionPool pool;
+    private final NodeAddress address;
+    private final PeerOperations operations;
+
+    PeerBean(ConnectionPool pool, NodeAddress address, PeerOperations operations) {
+        this.pool = pool;
+        this.address = address;
+        this.operations = operations;
+    }
+
+    private <T> T read(Function<PeerSnapshot, T> field, T whenGone) {
+        return pool.snapshot(address).map(field).orElse(whenGone);
+    }
+
+    @Override
+    public String getAddress() {
+        return address.toString();
+    }
+
+    @Override
+    public String getState() {
+        return read(s -> s.state().name(), "");
+    }
+
+    @Override
+    public String getDirection() {
+        return read(s -> OpenValues.text(s.direction()), "");
+    }
+
+    @Override
+    public String getRole() {
+        return pool.shouldConnectTo(address) ? "INITIATOR" : "RESPONDER";
+    }
+
+    @Override
+    public boolean isReverse() {
+        return read(PeerSnapshot::reverse, false);
+    }
+
+    @Override
+    public boolean isConfigured() {
+        return read(PeerSnapshot::configured, false);
+    }
+
+    @Override
+    public String getConnectedSince() {
+        return read(s -> OpenValues.iso(s.connectedSince()), "");
+    }
+
+    @Override
+    public long getLastMessageAgeMillis() {
+        return read(PeerSnapshot::lastMessageAgeMillis, -1L);
+    }
+
+    @Override
+    public long getMessagesIn() {
+        return read(PeerSnapshot::messagesIn, 0L);
+    }
+
+    @Override
+    public long getMessagesOut() {
+        return read(PeerSnapshot::messagesOut, 0L);
+    }
+
+    @Override
+    public long getBytesIn() {
+        return read(PeerSnapshot::bytesIn, 0L);
+    }
+
+    @Override
+    public long getBytesOut() {
+        return read(PeerSnapshot::bytesOut, 0L);
+    }
+
+    @Override
+    public long getQueuedBytes() {
+        return read(PeerSnapshot::queuedBytes, 0L);
+    }
+
+    @Override
+    public long getConnectionId() {
+        return read(PeerSnapshot::connectionId, 0L);
+    }
+
+    @Override
+    public String getLocalSocket() {
+        return read(PeerSnapshot::localSocket, "");
+    }
+
+    @Override
+    public String getRemoteSocket() {
+        return read(PeerSnapshot::remoteSocket, "");
+    }
+
+    @Override
+    public String getObservedIp() {
+        return read(PeerSnapshot::observedIp, "");
+    }
+
+    @Override
+    public long getLastAnnounceSequence() {
+        return read(PeerSnapshot::lastAnnounceSequence, -1L);
+    }
+
+    @Override
+    public int getFailedAttempts() {
+        return read(PeerSnapshot::failedAttempts, 0);
+    }
+
+    @Override
+    public String getLastError() {
+        return read(s -> OpenValues.text(s.lastError()), "");
+    }
+
+    @Override
+    public String disconnect() {
+        return operations.disconnect(address);
+    }
+
+    @Override
+    public String connectNow() {
+        return operations.connectNow(address);
+    }
+}
