@@ -118,7 +118,9 @@ public final class MeshTable {
                 v.cells().keySet().forEach(a -> columns.add(NodeAddress.parse(a)));
             }
         }
-        int width = Math.max(8, columns.stream().mapToInt(a -> a.toString().length()).max().orElse(8)) + 2;
+        // Wide enough for an address and for the longest state word.
+        int width = Math.max("AWAITING_INBOUND".length(), columns.stream().mapToInt(a -> a.toString().length()).max()
+                .orElse(8)) + 2;
         StringBuilder head = new StringBuilder(pad("NODE", width) + pad("CONN", 6));
         columns.forEach(c -> head.append(pad(c.toString(), width)));
         out.println(head.toString().stripTrailing());
