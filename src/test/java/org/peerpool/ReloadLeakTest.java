@@ -1,12 +1,17 @@
 package org.peerpool;
 
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.stream.Stream;
+
+import javax.management.MalformedObjectNameException;
+import javax.management.ObjectName;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -20,7 +25,7 @@ import org.peerpool.wire.NodeAddress;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-/** Two hundred alternating add/remove reloads leave no thread, socket or peer entry behind. */
+/** Two hundred alternating add/remove reloads leave no thread, socket, bean or peer entry behind. */
 @Timeout(180)
 class ReloadLeakTest {
 
@@ -42,6 +47,14 @@ class ReloadLeakTest {
     static long openFileDescriptors() throws IOException {
         try (Stream<Path> fds = Files.list(Path.of("/proc/self/fd"))) {
             return fds.count();
+        }
+    }
+
+    static Set<ObjectName> peerpoolBeans() {
+        try {
+            return ManagementFactory.getPlatformMBeanServer().queryNames(new ObjectName("peerpool:*"), null);
+        } catch (MalformedObjectNameException e) {
+            throw new IllegalStateException(e);
         }
     }
 
@@ -67,6 +80,7 @@ class ReloadLeakTest {
         cycle(lowest, files.get(0), withoutThird, withThird, third);
         long threadsBefore = peerpoolThreads();
         long fdsBefore = openFileDescriptors();
+        Set<ObjectName> beansBefore = peerpoolBeans();
 
         for (int i = 0; i < 100; i++) {
             cycle(lowest, files.get(0), withoutThird, withThird, third);
@@ -81,6 +95,8 @@ class ReloadLeakTest {
                 return false;
             }
         }, () -> "file descriptors before " + fdsBefore);
+        Await.until(Duration.ofSeconds(5), () -> peerpoolBeans().equals(beansBefore),
+                () -> "beans before " + beansBefore + ", now " + peerpoolBeans());
         assertEquals(2, lowest.pool().snapshots().size(), "peer entries");
         assertEquals(2, lowest.pool().connectionCount());
     }
