@@ -84,7 +84,7 @@ final class IdleCost {
                 long logOffset = Files.size(proc.stdout());
                 long peerAttempts0 = peerAttempts(agents);
                 Map<Agent, Long> ids0 = connectionIds(agents, node);
-                Map<String, Long> threads0 = ProcCpu.threadNanos(proc.pid());
+                ProcCpu.Snapshot threads0 = ProcCpu.threadNanos(proc.pid());
                 long cpu0 = ProcCpu.processNanos(proc.pid());
                 long emptyCpu0 = ProcCpu.processNanos(empty.pid());
                 long w0 = System.nanoTime();
@@ -93,7 +93,7 @@ final class IdleCost {
                 long cpu1 = ProcCpu.processNanos(proc.pid());
                 long emptyCpu1 = ProcCpu.processNanos(empty.pid());
                 long w1 = System.nanoTime();
-                Map<String, Long> threads1 = ProcCpu.threadNanos(proc.pid());
+                ProcCpu.Snapshot threads1 = ProcCpu.threadNanos(proc.pid());
                 List<String> logged = linesFrom(proc.stdout(), logOffset);
                 proc.send("stats");
                 Map<String, Long> stats1 = parse(proc.awaitLine("STATS", 2, 10_000));

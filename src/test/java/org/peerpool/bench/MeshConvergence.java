@@ -63,6 +63,9 @@ final class MeshConvergence {
     }
 
     static void run(Settings s, Results r) throws Exception {
+        // Warm-up, not recorded: class loading, first-use allocations and JIT of the connect path.
+        Run warm = once(8);
+        System.out.printf("[bench]   mesh warm-up N=8: %.0f ms%n", warm.millis());
         for (int n : s.meshSizes()) {
             String noRoom = noRoomFor(n);
             if (noRoom != null) {
@@ -105,7 +108,8 @@ final class MeshConvergence {
                 + "time from the release until every pool's connectionCount() is N-1 (polled every 1 ms), median of "
                 + runs + " run(s). Duplicates: the kernel's ESTABLISHED sockets between the nodes (/proc/net/tcp6, "
                 + "2 per connection) beyond N(N-1)/2 connections, plus pairs whose two ends name different sockets. "
-                + "Attempts: sum of pool connectAttempts().";
+                + "Attempts: sum of pool connectAttempts(). Heap: used heap after full GC with the mesh converged minus "
+                + "before the agents were created (both ends of every connection). One unrecorded N=8 warm-up first.";
     }
 
     private static void report(Results r, int n, List<Run> runs) {

@@ -32,7 +32,7 @@ record Settings(boolean quick, Set<String> only, Path out, int handshakeSamples,
         }
         return new Settings(quick, figures, Path.of(System.getProperty("bench.out", "target/bench")),
                 integer("bench.handshakeSamples", quick ? 300 : 3000),
-                integer("bench.handshakeWarmup", quick ? 100 : 1000),
+                integer("bench.handshakeWarmup", quick ? 100 : 3000),
                 integers("bench.meshSizes", quick ? "4,16" : "4,16,64,128"),
                 integer("bench.meshRuns", quick ? 1 : 3),
                 integer("bench.reloadSamples", quick ? 5 : 40),
