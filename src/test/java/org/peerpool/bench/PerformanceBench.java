@@ -12,7 +12,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  * by the normal test run. Measures each figure with its same-run baseline, prints the
  * table (figure | value | baseline | target | met? | method) and writes
  * {@code target/bench/results.json}, {@code results.csv}, {@code results.md} and the
- * plot {@code mesh.svg}. A missed target does not fail the build (it is reported); a
+ * plot {@code mesh.svg} (and {@code mesh.png}). A missed target does not fail the build (it is reported); a
  * figure the harness could not measure does. See {@link Settings} for sizes.
  */
 class PerformanceBench {
@@ -41,7 +41,7 @@ class PerformanceBench {
         System.out.println();
         System.out.print(r.table());
         System.out.println();
-        System.out.println("[bench] written: " + s.out().toAbsolutePath() + "/{results.json,results.csv,results.md,mesh.svg}");
+        System.out.println("[bench] written: " + s.out().toAbsolutePath() + "/{results.json,results.csv,results.md,mesh.svg,mesh.png}");
         assertEquals(java.util.List.of(), r.errors(), "figures the harness could not measure");
     }
 

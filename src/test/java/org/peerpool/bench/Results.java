@@ -95,7 +95,7 @@ final class Results {
                 + machine.get("loadAverageAtEnd") + " at end; run took " + machine.get("durationSeconds") + " s.";
     }
 
-    /** Writes results.json, results.csv, results.md and mesh.svg into {@code dir}. */
+    /** Writes results.json, results.csv, results.md, mesh.svg and mesh.png into {@code dir}. */
     synchronized void writeAll(Path dir) throws IOException {
         Files.createDirectories(dir);
         machine.put("loadAverageAtEnd", Machine.loadAverage());
@@ -139,7 +139,13 @@ final class Results {
         write(dir.resolve("results.csv"), csv.toString());
 
         write(dir.resolve("results.md"), "## Performance\n\n" + machineLine() + "\n\n" + table());
-        write(dir.resolve("mesh.svg"), SvgPlot.meshChart(mesh));
+        write(dir.resolve("mesh.svg"), MeshPlot.svg(mesh));
+        try {
+            MeshPlot.png(mesh, dir.resolve("mesh.png"));
+        } catch (IOException | RuntimeException | Error e) {
+            // A JDK without AWT: the SVG is the plot.
+            System.out.println("[bench] no mesh.png (" + e + "); mesh.svg has the plot");
+        }
     }
 
     private static String num(Double d) {
