@@ -27,7 +27,7 @@ import org.peerpool.wire.NodeAddress;
  */
 final class IdleCost {
 
-    private static final long SETTLE_MS = 5000;
+    private static final long SETTLE_MS = 10_000;
 
     private IdleCost() {
     }
