@@ -72,16 +72,22 @@ final class BenchNet {
     /**
      * Counts ESTABLISHED TCP sockets, as the kernel lists them in /proc/net/tcp and
      * tcp6, whose local and remote IPs are both in {@code ips} and whose local or
-     * remote port is {@code port}. Every connection between two of them counts twice,
-     * once per end. An independent check on the pools: it sees every socket, whatever
-     * the pools think. Returns -1 where /proc is not there.
+     * remote port is {@code port} (any port when negative). Every connection between
+     * two of them counts twice, once per end. An independent check on the pools: it sees
+     * every socket, whatever the pools think. Returns -1 where /proc is not there.
      */
     static int establishedBetween(Collection<InetAddress> ips, int port) {
+        List<String> found = establishedSockets(ips, port);
+        return found == null ? -1 : found.size();
+    }
+
+    /** The sockets {@link #establishedBetween} counts, as "local -> remote", or null without /proc. */
+    static List<String> establishedSockets(Collection<InetAddress> ips, int port) {
         Set<String> wanted = new HashSet<>();
         for (InetAddress ip : ips) {
             wanted.add(ip.getHostAddress());
         }
-        int count = 0;
+        List<String> out = new ArrayList<>();
         boolean any = false;
         for (String file : List.of("/proc/net/tcp", "/proc/net/tcp6")) {
             Path p = Path.of(file);
@@ -93,7 +99,7 @@ final class BenchNet {
             try {
                 lines = Files.readAllLines(p);
             } catch (IOException e) {
-                return -1;
+                return null;
             }
             for (int i = 1; i < lines.size(); i++) {
                 String[] f = lines.get(i).trim().split("\\s+");
@@ -107,12 +113,12 @@ final class BenchNet {
                 int lport = Integer.parseInt(local[1], 16);
                 int rport = Integer.parseInt(remote[1], 16);
                 if (lip != null && rip != null && wanted.contains(lip) && wanted.contains(rip)
-                        && (lport == port || rport == port)) {
-                    count++;
+                        && (port < 0 || lport == port || rport == port)) {
+                    out.add(lip + ":" + lport + " -> " + rip + ":" + rport + " (" + file + ", inode " + f[9] + ")");
                 }
             }
         }
-        return any ? count : -1;
+        return any ? out : null;
     }
 
     /** The dotted IPv4 of a /proc/net/tcp{,6} address (little-endian words), or null if not IPv4. */

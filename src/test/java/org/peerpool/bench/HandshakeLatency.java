@@ -49,9 +49,11 @@ final class HandshakeLatency {
      */
     private static final int CLIENTS = 100;
 
-    private final InetAddress hubIp = BenchNet.ip(1, 200);
-    private final InetAddress bareIp = BenchNet.ip(1, 201);
-    private final InetAddress minaIp = BenchNet.ip(1, 202);
+    // The agent is the higher address of every pair here: the clients (127.77.7.x) and residents
+    // (127.77.1.x) are its lower, canonical initiators, and it never dials them.
+    private final InetAddress hubIp = BenchNet.ip(8, 200);
+    private final InetAddress bareIp = BenchNet.ip(8, 201);
+    private final InetAddress minaIp = BenchNet.ip(8, 202);
     private final int port = BenchNet.freePort(List.of(hubIp, bareIp, minaIp));
     private final NodeAddress hub = NodeAddress.of(hubIp, port);
     private final List<NodeAddress> clients = new ArrayList<>();
@@ -169,6 +171,12 @@ final class HandshakeLatency {
                     m.get("contextSwitchesPerHandshakeByThread"));
         }
         d.put("variants", byVariant);
+        if (agent.pool().connectAttempts() != 0 || agent.pool().handshakeFailures() != 0
+                || agent.pool().superseded() != 0) {
+            throw new IllegalStateException("the agent dialed, rejected or superseded (attempts "
+                    + agent.pool().connectAttempts() + ", failures " + agent.pool().handshakeFailures() + ", superseded "
+                    + agent.pool().superseded() + "): the samples are not plain accepted handshakes");
+        }
         d.put("agentHandshakeFailures", agent.pool().handshakeFailures());
         d.put("agentSuperseded", agent.pool().superseded());
         String method = "Blocking java.net.Socket client (TCP_NODELAY) from 127.77.7.1-100 in turn, configured lower peers "
@@ -176,7 +184,7 @@ final class HandshakeLatency {
                 + "HANDSHAKE + read HANDSHAKE_ACK(accepted=1), timed on the client; then close and wait until the agent has "
                 + "dropped it, so every sample is a fresh handshake. " + n + " samples after " + s.handshakeWarmup()
                 + " warm-up, in " + BLOCKS + " blocks interleaved with the baseline: the same client against a bare "
-                + "ServerSocket thread on 127.77.1.201 reading the same HANDSHAKE bytes and writing the same ACK bytes "
+                + "ServerSocket thread on 127.77.8.201 reading the same HANDSHAKE bytes and writing the same ACK bytes "
                 + "(connect + one request/response). Diagnostics in the same blocks: a bare MINA NioSocketAcceptor set "
                 + "up like the agent's transport answering the same bytes (no peerpool code), and the agent with "
                 + "org.peerpool logging at WARN.";

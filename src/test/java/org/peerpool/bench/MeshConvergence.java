@@ -1,6 +1,8 @@
 package org.peerpool.bench;
 
 import java.net.InetAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -31,7 +33,7 @@ final class MeshConvergence {
 
     /** What one run of one size found. */
     record Run(int nodes, double millis, long attempts, long outbound, long superseded, long handshakeFailures,
-               int kernelSockets, int mismatchedPairs, long heapBytes) {
+               int kernelSockets, int mismatchedPairs, long heapBytes, int socketsLeftAfterStop) {
 
         long expected() {
             return (long) nodes * (nodes - 1) / 2;
@@ -55,6 +57,7 @@ final class MeshConvergence {
             m.put("handshakeFailures", handshakeFailures);
             m.put("duplicates", duplicates());
             m.put("heapMiB", Stats.round(Heap.mib(heapBytes)));
+            m.put("establishedSocketsLeftAfterStop", socketsLeftAfterStop);
             return m;
         }
     }
@@ -144,8 +147,14 @@ final class MeshConvergence {
         List<InetAddress> ips = BenchNet.ips(2, n);
         int port = BenchNet.freePort(ips);
         List<NodeAddress> all = ips.stream().map(ip -> NodeAddress.of(ip, port)).toList();
+        List<String> before = BenchNet.establishedSockets(ips, -1);
+        if (before != null && !before.isEmpty()) {
+            System.out.println("[bench]   note: " + before.size() + " sockets between the mesh addresses before N=" + n
+                    + " starts, e.g. " + before.get(0));
+        }
         long heapBefore = Heap.usedAfterGc();
         List<Agent> agents = new ArrayList<>();
+        Run run;
         try {
             for (InetAddress ip : ips) {
                 Agent a = Agent.builder(NodeConfig.builder(ip).port(port).peers(all).build()).ioThreads(1).build();
@@ -180,7 +189,7 @@ final class MeshConvergence {
             if (!errors.isEmpty()) {
                 throw new IllegalStateException("start failed: " + errors);
             }
-            int kernel = BenchNet.establishedBetween(ips, port);
+            List<String> sockets = BenchNet.establishedSockets(ips, port);
             long attempts = 0;
             long outbound = 0;
             long superseded = 0;
@@ -192,11 +201,27 @@ final class MeshConvergence {
                 outbound += a.pool().snapshots().stream().filter(x -> x.direction() == Direction.OUTBOUND).count();
             }
             int mismatched = mismatchedPairs(agents);
+            if (sockets != null && sockets.size() != n * (n - 1)) {
+                Path dump = Path.of(System.getProperty("bench.out", "target/bench"), "mesh-sockets-N" + n + ".txt");
+                Files.createDirectories(dump.getParent());
+                Files.write(dump, sockets);
+                System.out.println("[bench]   kernel lists " + sockets.size() + " sockets, not " + n * (n - 1)
+                        + "; all written to " + dump);
+            }
             long heap = Heap.usedAfterGc() - heapBefore;
-            return new Run(n, (t1 - t0) / 1e6, attempts, outbound, superseded, failures, kernel, mismatched, heap);
+            run = new Run(n, (t1 - t0) / 1e6, attempts, outbound, superseded, failures,
+                    sockets == null ? -1 : sockets.size(), mismatched, heap, 0);
         } finally {
             stopAll(agents);
         }
+        List<String> left = BenchNet.establishedSockets(ips, port);
+        int leftCount = left == null ? -1 : left.size();
+        if (leftCount > 0) {
+            System.out.println("[bench]   " + leftCount + " sockets still ESTABLISHED after every agent stopped, e.g. "
+                    + left.get(0));
+        }
+        return new Run(run.nodes(), run.millis(), run.attempts(), run.outbound(), run.superseded(),
+                run.handshakeFailures(), run.kernelSockets(), run.mismatchedPairs(), run.heapBytes(), leftCount);
     }
 
     /**
