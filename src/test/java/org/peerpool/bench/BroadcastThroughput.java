@@ -2,20 +2,18 @@ package org.peerpool.bench;
 
 import java.io.IOException;
 import java.lang.reflect.Field;
-import java.io.InputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.HashSet;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
@@ -134,10 +132,12 @@ final class BroadcastThroughput {
         for (int round = 0; round < rounds; round++) {
             for (int k = 0; k < 3; k++) {
                 int mode = (round + k) % 3;
-                ThreadCpu before = ThreadCpu.start();
+                ProcCpu.Snapshot before = ProcCpu.jvmThreadNanos();
                 long nanos = timed(mode, data, frame, messages);
                 rates[mode][round] = (double) messages * RECEIVERS / (nanos / 1e9);
-                Map<String, Object> used = before.since(name -> group(name, senderThreads));
+                Map<String, Long> sums = new HashMap<>();
+                ProcCpu.accumulate(sums, before, ProcCpu.jvmThreadNanos(), name -> group(name, senderThreads));
+                Map<String, Object> used = ProcCpu.per(sums, 1, 1e6);
                 used.put("wallMs", Stats.round(nanos / 1e6));
                 cpu.set(mode, used);
                 System.out.printf("[bench]   %d B round %d %-14s: %.0f msg/s%n", size, round + 1, NAMES[mode],
@@ -153,6 +153,7 @@ final class BroadcastThroughput {
         d.put("frameBytes", frame.length);
         d.put("messagesPerRun", messages);
         d.put("receivers", RECEIVERS);
+        d.put("senderIoThreadNames", List.copyOf(senderThreads));
         for (int mode = 0; mode < 3; mode++) {
             d.put(NAMES[mode] + " deliveries/s", roundAll(rates[mode]));
             d.put(NAMES[mode] + " CPU ms by thread, last run", cpu.get(mode));

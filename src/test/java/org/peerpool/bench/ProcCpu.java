@@ -11,6 +11,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import java.util.function.ToLongFunction;
 
 /**
@@ -112,12 +113,17 @@ final class ProcCpu {
         return new Snapshot(values, names);
     }
 
-    /** Adds each thread's growth from {@code before} to {@code after} into {@code sums}, by folded name. */
+    /** Adds each thread's growth from {@code before} to {@code after} into {@code sums}, by {@link #fold role}. */
     static void accumulate(Map<String, Long> sums, Snapshot before, Snapshot after) {
+        accumulate(sums, before, after, ProcCpu::fold);
+    }
+
+    /** Adds each thread's growth from {@code before} to {@code after} into {@code sums}, by {@code group} of its name. */
+    static void accumulate(Map<String, Long> sums, Snapshot before, Snapshot after, Function<String, String> group) {
         for (var e : after.values().entrySet()) {
             long used = e.getValue() - before.values().getOrDefault(e.getKey(), 0L);
             if (used > 0) {
-                sums.merge(fold(after.names().get(e.getKey())), used, Long::sum);
+                sums.merge(group.apply(after.names().get(e.getKey())), used, Long::sum);
             }
         }
     }
