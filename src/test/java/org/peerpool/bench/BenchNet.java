@@ -81,8 +81,14 @@ final class BenchNet {
         return found == null ? -1 : found.size();
     }
 
-    /** The sockets {@link #establishedBetween} counts, as "local -> remote", or null without /proc. */
+    /**
+     * The sockets {@link #establishedBetween} counts, as "local -> remote", or null
+     * without /proc. The kernel prints its socket table in chunks while it changes, so
+     * one socket can be listed twice (or skipped) in one read: entries are told apart by
+     * inode, and a caller expecting a count may read again ({@link #establishedSockets(Collection, int, int)}).
+     */
     static List<String> establishedSockets(Collection<InetAddress> ips, int port) {
+        Set<String> inodes = new HashSet<>();
         Set<String> wanted = new HashSet<>();
         for (InetAddress ip : ips) {
             wanted.add(ip.getHostAddress());
@@ -113,12 +119,22 @@ final class BenchNet {
                 int lport = Integer.parseInt(local[1], 16);
                 int rport = Integer.parseInt(remote[1], 16);
                 if (lip != null && rip != null && wanted.contains(lip) && wanted.contains(rip)
-                        && (port < 0 || lport == port || rport == port)) {
+                        && (port < 0 || lport == port || rport == port) && inodes.add(f[9])) {
                     out.add(lip + ":" + lport + " -> " + rip + ":" + rport + " (" + file + ", inode " + f[9] + ")");
                 }
             }
         }
         return any ? out : null;
+    }
+
+    /** Reads the socket table up to 5 times, 50 ms apart, until it lists {@code expected} sockets; the last read. */
+    static List<String> establishedSockets(Collection<InetAddress> ips, int port, int expected) {
+        List<String> found = establishedSockets(ips, port);
+        for (int i = 0; i < 4 && found != null && found.size() != expected; i++) {
+            Heap.sleep(50);
+            found = establishedSockets(ips, port);
+        }
+        return found;
     }
 
     /** The dotted IPv4 of a /proc/net/tcp{,6} address (little-endian words), or null if not IPv4. */

@@ -110,7 +110,8 @@ final class MeshConvergence {
                 + ", every one listing all others; all listen() first, then start() released together from N threads; "
                 + "time from the release until every pool's connectionCount() is N-1 (polled every 1 ms), median of "
                 + runs + " run(s). Duplicates: the kernel's ESTABLISHED sockets between the nodes (/proc/net/tcp6, "
-                + "2 per connection) beyond N(N-1)/2 connections, plus pairs whose two ends name different sockets. "
+                + "told apart by inode, 2 per connection) beyond N(N-1)/2 connections, plus pairs whose two ends "
+                + "name different sockets. "
                 + "Attempts: sum of pool connectAttempts(). Heap: used heap after full GC with the mesh converged minus "
                 + "before the agents were created (both ends of every connection). One unrecorded N=8 warm-up first.";
     }
@@ -189,7 +190,7 @@ final class MeshConvergence {
             if (!errors.isEmpty()) {
                 throw new IllegalStateException("start failed: " + errors);
             }
-            List<String> sockets = BenchNet.establishedSockets(ips, port);
+            List<String> sockets = BenchNet.establishedSockets(ips, port, n * (n - 1));
             long attempts = 0;
             long outbound = 0;
             long superseded = 0;
@@ -214,7 +215,7 @@ final class MeshConvergence {
         } finally {
             stopAll(agents);
         }
-        List<String> left = BenchNet.establishedSockets(ips, port);
+        List<String> left = BenchNet.establishedSockets(ips, port, 0);
         int leftCount = left == null ? -1 : left.size();
         if (leftCount > 0) {
             System.out.println("[bench]   " + leftCount + " sockets still ESTABLISHED after every agent stopped, e.g. "
