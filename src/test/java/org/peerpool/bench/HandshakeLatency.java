@@ -198,7 +198,7 @@ final class HandshakeLatency {
                 String.format("%.2f ms (p90 %.2f ms, max %.1f ms; bare MINA acceptor p99 %.2f ms)", a.p(99) / 1000,
                         a.p(90) / 1000, a.max() / 1000, floor.p(99) / 1000),
                 base.p(99) / 1000.0, String.format("%.2f ms", base.p(99) / 1000),
-                "under 2 ms", a.p(99) < 2000.0, "as above", Map.of()));
+                "under 2 ms", a.p(99) < 2000.0, method, Map.of()));
     }
 
     /** A connection from {@code as} that completes the handshake and then stays open, idle. */

@@ -75,10 +75,15 @@ final class Results {
         StringBuilder b = new StringBuilder();
         b.append("| figure | value | same-run baseline | target | met? | method |\n");
         b.append("|---|---|---|---|---|---|\n");
+        String previous = null;
         for (Row r : rows) {
+            // A method the row above already states (up to its numbers) is not repeated in full.
+            String shape = r.method() == null ? null : r.method().replaceAll("[0-9]+", "#");
+            String method = shape != null && shape.equals(previous) ? "as above" : r.method();
+            previous = shape;
             b.append("| ").append(cell(r.figure())).append(" | ").append(cell(r.valueText())).append(" | ")
                     .append(cell(r.baselineText())).append(" | ").append(cell(r.target())).append(" | ")
-                    .append(met(r.met())).append(" | ").append(cell(r.method())).append(" |\n");
+                    .append(met(r.met())).append(" | ").append(cell(method)).append(" |\n");
         }
         return b.toString();
     }
