@@ -562,6 +562,7 @@ public final class ConnectionPool {
 
     private void acceptHandshakeLocked(Connection c, Message.Handshake h) {
         cancel(c.handshakeTimer);
+        c.handshakeTimer = null;
         unidentified.remove(c);
         InetAddress source = c.link().remoteAddress().getAddress();
         String yourIp = NodeAddress.ipText(source);
@@ -609,6 +610,7 @@ public final class ConnectionPool {
 
     private void completeHandshakeLocked(Connection c, Message.HandshakeAck ack) {
         cancel(c.handshakeTimer);
+        c.handshakeTimer = null;
         PeerEntry e = peers.get(c.peer());
         if (e == null || e.attempt != c) {
             closeLocked(c, null, "attempt no longer wanted");

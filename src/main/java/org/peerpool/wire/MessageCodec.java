@@ -112,6 +112,12 @@ public final class MessageCodec {
         }
         ByteBuffer slice = b.slice().limit(n);
         b.position(b.position() + n);
+        if (isAscii(slice)) {
+            // Topics and addresses are ASCII: valid UTF-8 as they stand, no decoder needed.
+            byte[] ascii = new byte[n];
+            slice.get(ascii);
+            return new String(ascii, StandardCharsets.ISO_8859_1);
+        }
         CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()
                 .onMalformedInput(CodingErrorAction.REPORT)
                 .onUnmappableCharacter(CodingErrorAction.REPORT);
@@ -121,6 +127,15 @@ public final class MessageCodec {
         } catch (CharacterCodingException e) {
             throw new ProtocolViolationException(field + ": STR is not valid UTF-8");
         }
+    }
+
+    private static boolean isAscii(ByteBuffer bytes) {
+        for (int i = bytes.position(); i < bytes.limit(); i++) {
+            if (bytes.get(i) < 0) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static byte[] bytes(ByteBuffer b, String field) throws ProtocolViolationException {
