@@ -15,6 +15,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ThreadLocalRandom;
@@ -46,8 +47,16 @@ public final class ConnectionPool {
 
     private static final Logger log = LoggerFactory.getLogger(ConnectionPool.class);
 
-    /** How long a GOODBYE may take to flush before the socket is closed hard. */
+    /**
+     * How long a closing connection may go without writing a single byte before it is
+     * closed hard: its peer stopped reading, so what is still queued would never leave.
+     */
     static final long CLOSE_GRACE_MS = 2000;
+    /**
+     * The longest a graceful close may take while bytes still leave, however slowly:
+     * what was queued before the GOODBYE is flushed first, but not forever.
+     */
+    public static final long CLOSE_MAX_MS = 20_000;
     /** Repeated dial failures of one peer are summarized at most this often. */
     private static final long FAILURE_SUMMARY_NANOS = TimeUnit.MINUTES.toNanos(10);
 
@@ -743,8 +752,28 @@ public final class ConnectionPool {
 
     private void closeGracefully(Link l) {
         l.closeAfterFlush();
-        // A peer that stopped reading would keep the GOODBYE queued forever.
-        timer.schedule(l::closeNow, CLOSE_GRACE_MS, TimeUnit.MILLISECONDS);
+        // A slow reader still gets everything queued before the GOODBYE; one that stopped reading would keep it forever.
+        watchFlush(l, l.bytesOut(), System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(CLOSE_MAX_MS));
+    }
+
+    /** Closes {@code l} hard once a grace period passes with no byte written, or at the deadline. */
+    private void watchFlush(Link l, long bytesOutBefore, long deadlineNanos) {
+        try {
+            timer.schedule(() -> {
+                long out = l.bytesOut();
+                if (!l.isOpen()) {
+                    return;
+                }
+                if (out == bytesOutBefore || System.nanoTime() - deadlineNanos >= 0) {
+                    l.closeNow();
+                } else {
+                    watchFlush(l, out, deadlineNanos);
+                }
+            }, CLOSE_GRACE_MS, TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException e) {
+            // The node is stopping and its timer is gone: nobody will wait for this flush.
+            l.closeNow();
+        }
     }
 
     private void attemptFailedLocked(PeerEntry e, String reason) {
