@@ -466,7 +466,8 @@ public final class ConnectionPool {
     private void warnRepeated(String kind, InetSocketAddress from, String message) {
         String ip = from == null ? "?" : NodeAddress.ipText(from.getAddress());
         // The message may quote what a stranger sent; it is an argument, never a format string.
-        String text = message.replaceFirst("\\{}", java.util.regex.Matcher.quoteReplacement(String.valueOf(from)));
+        String text = LogText.printable(
+                message.replaceFirst("\\{}", java.util.regex.Matcher.quoteReplacement(String.valueOf(from))));
         long held = repeats.admit(kind + " " + ip, System.nanoTime());
         if (held == 0) {
             log.warn("{} - {}", self, text);
@@ -516,7 +517,7 @@ public final class ConnectionPool {
             }
         } else if (m instanceof Message.Goodbye g) {
             synchronized (lock) {
-                closeLocked(c, null, "peer said goodbye: " + g.reason());
+                closeLocked(c, null, "peer said goodbye: " + LogText.printable(g.reason()));
             }
         } else if (m instanceof Message.Unknown u) {
             unknownMessages.incrementAndGet();
@@ -626,12 +627,13 @@ public final class ConnectionPool {
         NodeAddress answered = tryParse(ack.myAddress());
         if (!c.peer().equals(answered)) {
             handshakeFailures.incrementAndGet();
-            closeLocked(c, null, "unexpected peer: dialed " + c.peer() + ", answered as '" + ack.myAddress() + "'");
+            closeLocked(c, null, "unexpected peer: dialed " + c.peer() + ", answered as '"
+                    + LogText.printable(ack.myAddress()) + "'");
             return;
         }
         if (!ack.accepted()) {
             handshakeFailures.incrementAndGet();
-            closeLocked(c, null, "rejected by peer: " + ack.reason());
+            closeLocked(c, null, "rejected by peer: " + LogText.printable(ack.reason()));
             return;
         }
         e.attempt = null;
