@@ -63,10 +63,16 @@ class FloodTest {
     private static final long CLOSE_SLACK_MS = 1000;
 
     private final List<Agent> agents = new ArrayList<>();
+    private final AtomicBoolean sampling = new AtomicBoolean(true);
     private Flood flood;
+    private Thread sampler;
 
     @AfterEach
     void tearDown() throws InterruptedException {
+        sampling.set(false);
+        if (sampler != null) {
+            sampler.join(1000);
+        }
         if (flood != null) {
             flood.close();
         }
@@ -105,8 +111,7 @@ class FloodTest {
         }
         byte[] trickle = FrameFuzzer.bytes(new Message.Handshake(1, NodeAddress.of(sources.get(0), port).toString()));
         AtomicInteger peakHandshaking = new AtomicInteger();
-        AtomicBoolean sampling = new AtomicBoolean(true);
-        Thread sampler = new Thread(() -> {
+        sampler = new Thread(() -> {
             while (sampling.get()) {
                 peakHandshaking.accumulateAndGet(target.pool().handshakingInbound(), Math::max);
                 try {
@@ -116,6 +121,7 @@ class FloodTest {
                 }
             }
         }, "handshaking-sampler");
+        sampler.setDaemon(true);
 
         List<Long> backMs = new ArrayList<>();
         List<Integer> handshakingAtStart = new ArrayList<>();
