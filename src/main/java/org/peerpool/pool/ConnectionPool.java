@@ -57,6 +57,8 @@ public final class ConnectionPool {
      * what was queued before the GOODBYE is flushed first, but not forever.
      */
     public static final long CLOSE_MAX_MS = 20_000;
+    /** How often a dial waiting for the previous connection to finish closing looks again. */
+    private static final long CLOSING_POLL_MS = 20;
     /** Repeated dial failures of one peer are summarized at most this often. */
     private static final long FAILURE_SUMMARY_NANOS = TimeUnit.MINUTES.toNanos(10);
 
@@ -370,7 +372,10 @@ public final class ConnectionPool {
             return;
         }
         NodeConfig cfg = config;
-        long delay = Backoff.delayMs(e.failedAttempts, cfg.reconnectMinMs(), cfg.reconnectMaxMs());
+        scheduleRetryLocked(e, Backoff.delayMs(e.failedAttempts, cfg.reconnectMinMs(), cfg.reconnectMaxMs()));
+    }
+
+    private void scheduleRetryLocked(PeerEntry e, long delay) {
         e.retry = timer.schedule(() -> {
             synchronized (lock) {
                 if (peers.get(e.address) != e) {
@@ -389,6 +394,12 @@ public final class ConnectionPool {
     private void dialLocked(PeerEntry e, boolean reverse) {
         cancel(e.retry);
         e.retry = null;
+        if (e.closing != null && e.closing.isOpen()) {
+            // The peer is still reading up to our GOODBYE; a new connection now would supersede that one mid-read.
+            scheduleRetryLocked(e, CLOSING_POLL_MS);
+            return;
+        }
+        e.closing = null;
         NodeConfig cfg = config;
         Connection c = new Connection(Direction.OUTBOUND, e.address, cfg.maxFrameBytes(), cfg.maxPendingBytes());
         c.identify(e.address, reverse);
@@ -725,9 +736,11 @@ public final class ConnectionPool {
         cancel(c.handshakeTimer);
         cancel(c.heartbeat);
         unidentified.remove(c);
+        Link l = c.link();
         PeerEntry e = c.peer() == null ? null : peers.get(c.peer());
         if (e != null && e.current == c) {
             e.current = null;
+            e.closing = goodbye != null ? l : null;
             e.awaySinceNanos = System.nanoTime();
             log.info("{} - Disconnected from {}: {}", self, e.address, reason);
             emit(PeerEvent.Kind.DISCONNECTED, e.address, c.direction(), reason);
@@ -740,13 +753,20 @@ public final class ConnectionPool {
             e.attempt = null;
             attemptFailedLocked(e, reason);
         }
-        Link l = c.link();
         if (l == null) {
             return;
         }
         if (goodbye != null) {
-            c.sendControl(new Message.Goodbye(goodbye));
-            closeGracefully(l);
+            // Half-close once the GOODBYE is out and let the peer close: it does so on reading the GOODBYE,
+            // so by then it has read everything sent before it, and a new connection cannot cut that short.
+            c.sendControl(new Message.Goodbye(goodbye)).whenComplete((v, failed) -> {
+                if (failed == null) {
+                    l.shutdownOutput();
+                } else {
+                    l.closeNow();
+                }
+            });
+            watchFlush(l, l.bytesOut(), System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(CLOSE_MAX_MS));
         } else {
             l.closeNow();
         }
@@ -758,7 +778,10 @@ public final class ConnectionPool {
         watchFlush(l, l.bytesOut(), System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(CLOSE_MAX_MS));
     }
 
-    /** Closes {@code l} hard once a grace period passes with no byte written, or at the deadline. */
+    /**
+     * Closes {@code l} hard once a grace period passes with no byte written (the peer
+     * stopped reading, or does not close after the GOODBYE), or at the deadline.
+     */
     private void watchFlush(Link l, long bytesOutBefore, long deadlineNanos) {
         try {
             timer.schedule(() -> {
