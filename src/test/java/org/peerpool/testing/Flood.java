@@ -76,12 +76,11 @@ public final class Flood implements AutoCloseable {
         this.random = new Random(seed);
         this.selector = Selector.open();
         long now = System.nanoTime();
-        int n = sources.size() * perSource;
         int i = 0;
         for (InetAddress source : sources) {
             for (int k = 0; k < perSource; k++, i++) {
-                // The first connects ramp up over one second rather than all in one burst.
-                clients.add(new Client(source, i % 2 == 1, now + TimeUnit.MILLISECONDS.toNanos(1000L * i / n)));
+                // All connect in the first burst, so every client has a socket open or connecting at once.
+                clients.add(new Client(source, i % 2 == 1, now));
             }
         }
         thread = new Thread(this::run, "flood");
@@ -138,7 +137,7 @@ public final class Flood implements AutoCloseable {
             ByteBuffer sink = ByteBuffer.allocate(4096);
             long nextScan = 0;
             while (running) {
-                selector.select(20);
+                selector.select(5);
                 Iterator<SelectionKey> it = selector.selectedKeys().iterator();
                 while (it.hasNext()) {
                     SelectionKey key = it.next();
@@ -155,7 +154,7 @@ public final class Flood implements AutoCloseable {
                 }
                 long now = System.nanoTime();
                 if (now - nextScan >= 0) {
-                    nextScan = now + TimeUnit.MILLISECONDS.toNanos(20);
+                    nextScan = now + TimeUnit.MILLISECONDS.toNanos(5);
                     scan(now);
                 }
             }
