@@ -271,10 +271,15 @@ public final class Flood implements AutoCloseable {
         return true;
     }
 
+    /** Stops the flood's thread, which closes every socket it still has. */
     @Override
-    public void close() throws InterruptedException {
+    public void close() {
         running = false;
         selector.wakeup();
-        thread.join(5000);
+        try {
+            thread.join(5000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 }
