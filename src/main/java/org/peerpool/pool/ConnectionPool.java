@@ -145,7 +145,8 @@ public final class ConnectionPool {
                 Connection attempt = e.attempt;
                 e.attempt = null;
                 if (attempt != null) {
-                    closeLocked(attempt, null, "shutting down");
+                    // Once its HANDSHAKE is out the responder may already count the connection as up: say why it ends.
+                    closeLocked(attempt, attempt.link() != null ? "shutting down" : null, "shutting down");
                 }
             }
             for (Connection c : unidentified.all()) {
