@@ -2,6 +2,7 @@ package org.peerpool;
 
 import java.io.DataInputStream;
 import java.io.IOException;
+import java.net.ServerSocket;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -157,6 +158,31 @@ class DeliveryTest {
             Thread.sleep(ms);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+    }
+
+    /**
+     * A node stopped while its HANDSHAKE is out but not yet answered still says GOODBYE:
+     * the responder may already count the connection as up, and must learn why it ends.
+     */
+    @Test
+    void aNodeStoppedMidHandshakeSaysGoodbyeToo() throws Exception {
+        int port = TestNet.freePort(2);
+        NodeAddress responder = TestNet.address(2, port);
+        try (ServerSocket server = new ServerSocket()) {
+            server.setReuseAddress(true);
+            server.bind(responder.toSocketAddress());
+            Agent node = start(TestNet.fast(NodeConfig.builder(TestNet.ip(1)).port(port)).addPeer(responder).build());
+            RawPeer raw = RawPeer.accept(server);
+            sockets.add(raw);
+            assertEquals(new Message.Handshake(1, node.address().toString()), raw.read(), "the node's HANDSHAKE");
+            Thread stopper = new Thread(node::stop, "stopper");
+            stopper.start();
+            assertEquals(new Message.Goodbye("shutting down"), raw.read(), "GOODBYE before the close");
+            assertEquals(null, raw.read(), "then the close");
+            raw.close();
+            stopper.join(10_000);
+            assertTrue(!stopper.isAlive(), "stop() returned");
         }
     }
 
