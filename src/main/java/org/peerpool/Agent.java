@@ -34,8 +34,12 @@ import org.slf4j.LoggerFactory;
 public final class Agent implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(Agent.class);
-    /** How long {@link #stop()} waits for GOODBYEs to flush. */
-    private static final long STOP_WAIT_MS = 3000;
+    /**
+     * How long {@link #stop()} waits at most for GOODBYEs to flush. The pool closes a
+     * stalled connection after two seconds without progress and every connection
+     * within {@link ConnectionPool#CLOSE_MAX_MS}; this is only the backstop.
+     */
+    private static final long STOP_WAIT_MS = ConnectionPool.CLOSE_MAX_MS + 3000;
 
     private enum Phase { NEW, LISTENING, RUNNING, STOPPED }
 

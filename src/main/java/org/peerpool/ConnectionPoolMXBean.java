@@ -61,6 +61,10 @@ public interface ConnectionPoolMXBean {
     @Description("Accepted TCP connections whose HANDSHAKE has not arrived yet")
     int getHandshakingInbound();
 
+    @Description("Accepted TCP connections refused or dropped since start because too many were waiting for "
+            + "their HANDSHAKE: from one source IP (max_handshaking_per_ip) or in total (max_handshaking)")
+    long getHandshakesRefused();
+
     @Description("Closes the connection with a peer, sending GOODBYE 'disconnected by operator'. "
             + "Whichever node initiates the pair reconnects after its backoff delay")
     String disconnect(@Name("peer") @Description("The peer's address, IP:PORT or just IP for this node's port")

@@ -91,6 +91,11 @@ final class ConnectionPoolBean implements ConnectionPoolMXBean {
     }
 
     @Override
+    public long getHandshakesRefused() {
+        return pool.handshakesRefused();
+    }
+
+    @Override
     public String disconnect(String peer) {
         return operations.disconnect(operations.parse(peer));
     }

@@ -181,13 +181,14 @@ public final class Connection {
         return l.write(frame);
     }
 
-    /** Writes a control frame (handshake, GOODBYE) outside the queue bound. */
-    void sendControl(Message m) {
+    /** Writes a control frame (handshake, GOODBYE) outside the queue bound; the future completes once written. */
+    CompletableFuture<Void> sendControl(Message m) {
         Link l = link;
-        if (l != null) {
-            messagesOut.incrementAndGet();
-            l.write(MessageCodec.encode(m));
+        if (l == null) {
+            return CompletableFuture.failedFuture(new SendFailedException(peer, "not connected"));
         }
+        messagesOut.incrementAndGet();
+        return l.write(MessageCodec.encode(m));
     }
 
     @Override

@@ -15,6 +15,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ThreadLocalRandom;
@@ -46,8 +47,18 @@ public final class ConnectionPool {
 
     private static final Logger log = LoggerFactory.getLogger(ConnectionPool.class);
 
-    /** How long a GOODBYE may take to flush before the socket is closed hard. */
+    /**
+     * How long a closing connection may go without writing a single byte before it is
+     * closed hard: its peer stopped reading, so what is still queued would never leave.
+     */
     static final long CLOSE_GRACE_MS = 2000;
+    /**
+     * The longest a graceful close may take while bytes still leave, however slowly:
+     * what was queued before the GOODBYE is flushed first, but not forever.
+     */
+    public static final long CLOSE_MAX_MS = 20_000;
+    /** How often a dial waiting for the previous connection to finish closing looks again. */
+    private static final long CLOSING_POLL_MS = 20;
     /** Repeated dial failures of one peer are summarized at most this often. */
     private static final long FAILURE_SUMMARY_NANOS = TimeUnit.MINUTES.toNanos(10);
 
@@ -134,7 +145,8 @@ public final class ConnectionPool {
                 Connection attempt = e.attempt;
                 e.attempt = null;
                 if (attempt != null) {
-                    closeLocked(attempt, null, "shutting down");
+                    // Once its HANDSHAKE is out the responder may already count the connection as up: say why it ends.
+                    closeLocked(attempt, attempt.link() != null ? "shutting down" : null, "shutting down");
                 }
             }
             for (Connection c : unidentified.all()) {
@@ -361,7 +373,10 @@ public final class ConnectionPool {
             return;
         }
         NodeConfig cfg = config;
-        long delay = Backoff.delayMs(e.failedAttempts, cfg.reconnectMinMs(), cfg.reconnectMaxMs());
+        scheduleRetryLocked(e, Backoff.delayMs(e.failedAttempts, cfg.reconnectMinMs(), cfg.reconnectMaxMs()));
+    }
+
+    private void scheduleRetryLocked(PeerEntry e, long delay) {
         e.retry = timer.schedule(() -> {
             synchronized (lock) {
                 if (peers.get(e.address) != e) {
@@ -380,6 +395,12 @@ public final class ConnectionPool {
     private void dialLocked(PeerEntry e, boolean reverse) {
         cancel(e.retry);
         e.retry = null;
+        if (e.closing != null && e.closing.isOpen()) {
+            // The peer is still reading up to our GOODBYE; a new connection now would supersede that one mid-read.
+            scheduleRetryLocked(e, CLOSING_POLL_MS);
+            return;
+        }
+        e.closing = null;
         NodeConfig cfg = config;
         Connection c = new Connection(Direction.OUTBOUND, e.address, cfg.maxFrameBytes(), cfg.maxPendingBytes());
         c.identify(e.address, reverse);
@@ -457,7 +478,8 @@ public final class ConnectionPool {
     private void warnRepeated(String kind, InetSocketAddress from, String message) {
         String ip = from == null ? "?" : NodeAddress.ipText(from.getAddress());
         // The message may quote what a stranger sent; it is an argument, never a format string.
-        String text = message.replaceFirst("\\{}", java.util.regex.Matcher.quoteReplacement(String.valueOf(from)));
+        String text = LogText.printable(
+                message.replaceFirst("\\{}", java.util.regex.Matcher.quoteReplacement(String.valueOf(from))));
         long held = repeats.admit(kind + " " + ip, System.nanoTime());
         if (held == 0) {
             log.warn("{} - {}", self, text);
@@ -507,7 +529,7 @@ public final class ConnectionPool {
             }
         } else if (m instanceof Message.Goodbye g) {
             synchronized (lock) {
-                closeLocked(c, null, "peer said goodbye: " + g.reason());
+                closeLocked(c, null, "peer said goodbye: " + LogText.printable(g.reason()));
             }
         } else if (m instanceof Message.Unknown u) {
             unknownMessages.incrementAndGet();
@@ -619,12 +641,13 @@ public final class ConnectionPool {
         NodeAddress answered = tryParse(ack.myAddress());
         if (!c.peer().equals(answered)) {
             handshakeFailures.incrementAndGet();
-            closeLocked(c, null, "unexpected peer: dialed " + c.peer() + ", answered as '" + ack.myAddress() + "'");
+            closeLocked(c, null, "unexpected peer: dialed " + c.peer() + ", answered as '"
+                    + LogText.printable(ack.myAddress()) + "'");
             return;
         }
         if (!ack.accepted()) {
             handshakeFailures.incrementAndGet();
-            closeLocked(c, null, "rejected by peer: " + ack.reason());
+            closeLocked(c, null, "rejected by peer: " + LogText.printable(ack.reason()));
             return;
         }
         e.attempt = null;
@@ -716,9 +739,11 @@ public final class ConnectionPool {
         cancel(c.handshakeTimer);
         cancel(c.heartbeat);
         unidentified.remove(c);
+        Link l = c.link();
         PeerEntry e = c.peer() == null ? null : peers.get(c.peer());
         if (e != null && e.current == c) {
             e.current = null;
+            e.closing = goodbye != null ? l : null;
             e.awaySinceNanos = System.nanoTime();
             log.info("{} - Disconnected from {}: {}", self, e.address, reason);
             emit(PeerEvent.Kind.DISCONNECTED, e.address, c.direction(), reason);
@@ -731,13 +756,20 @@ public final class ConnectionPool {
             e.attempt = null;
             attemptFailedLocked(e, reason);
         }
-        Link l = c.link();
         if (l == null) {
             return;
         }
         if (goodbye != null) {
-            c.sendControl(new Message.Goodbye(goodbye));
-            closeGracefully(l);
+            // Half-close once the GOODBYE is out and let the peer close: it does so on reading the GOODBYE,
+            // so by then it has read everything sent before it, and a new connection cannot cut that short.
+            c.sendControl(new Message.Goodbye(goodbye)).whenComplete((v, failed) -> {
+                if (failed == null) {
+                    l.shutdownOutput();
+                } else {
+                    l.closeNow();
+                }
+            });
+            watchFlush(l, l.bytesOut(), System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(CLOSE_MAX_MS));
         } else {
             l.closeNow();
         }
@@ -745,8 +777,31 @@ public final class ConnectionPool {
 
     private void closeGracefully(Link l) {
         l.closeAfterFlush();
-        // A peer that stopped reading would keep the GOODBYE queued forever.
-        timer.schedule(l::closeNow, CLOSE_GRACE_MS, TimeUnit.MILLISECONDS);
+        // A slow reader still gets everything queued before the GOODBYE; one that stopped reading would keep it forever.
+        watchFlush(l, l.bytesOut(), System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(CLOSE_MAX_MS));
+    }
+
+    /**
+     * Closes {@code l} hard once a grace period passes with no byte written (the peer
+     * stopped reading, or does not close after the GOODBYE), or at the deadline.
+     */
+    private void watchFlush(Link l, long bytesOutBefore, long deadlineNanos) {
+        try {
+            timer.schedule(() -> {
+                long out = l.bytesOut();
+                if (!l.isOpen()) {
+                    return;
+                }
+                if (out == bytesOutBefore || System.nanoTime() - deadlineNanos >= 0) {
+                    l.closeNow();
+                } else {
+                    watchFlush(l, out, deadlineNanos);
+                }
+            }, CLOSE_GRACE_MS, TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException e) {
+            // The node is stopping and its timer is gone: nobody will wait for this flush.
+            l.closeNow();
+        }
     }
 
     private void attemptFailedLocked(PeerEntry e, String reason) {

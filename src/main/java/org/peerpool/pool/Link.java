@@ -32,6 +32,12 @@ public interface Link {
     /** Closes once everything queued before this call has been written. */
     void closeAfterFlush();
 
+    /**
+     * Half-closes: sends FIN after what is already written, and keeps reading until the
+     * peer closes its side (or {@link #closeNow()}). Call it once the last frame is out.
+     */
+    void shutdownOutput();
+
     /** Closes at once, dropping anything still queued. */
     void closeNow();
 

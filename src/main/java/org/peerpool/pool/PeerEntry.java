@@ -17,6 +17,11 @@ final class PeerEntry {
     Connection current;
     /** An outbound dial in progress (TCP connect or handshake), or null. */
     Connection attempt;
+    /**
+     * The last connection this node closed with GOODBYE, until its socket is closed: no
+     * new dial while the peer may still be reading what was sent before the GOODBYE.
+     */
+    Link closing;
     /** The next dial, waiting out its backoff delay. */
     ScheduledFuture<?> retry;
     /** The check that starts a reverse dial once the peer has been away long enough. */

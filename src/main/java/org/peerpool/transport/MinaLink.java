@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.SocketOption;
 import java.nio.channels.NetworkChannel;
+import java.nio.channels.SocketChannel;
 import java.util.concurrent.CompletableFuture;
 
 import org.apache.mina.core.buffer.IoBuffer;
@@ -70,6 +71,19 @@ final class MinaLink implements Link {
     @Override
     public void closeAfterFlush() {
         session.closeOnFlush();
+    }
+
+    @Override
+    public void shutdownOutput() {
+        if (session instanceof NioSession nio && nio.getChannel() instanceof SocketChannel ch) {
+            try {
+                ch.shutdownOutput();
+                return;
+            } catch (IOException e) {
+                // already closed or reset: close for good below
+            }
+        }
+        session.closeNow();
     }
 
     @Override

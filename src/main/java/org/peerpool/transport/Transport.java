@@ -31,6 +31,9 @@ import org.peerpool.wire.NodeAddress;
  */
 public final class Transport implements Dialer {
 
+    /** Connections the kernel may hold accepted but not yet taken by the acceptor. */
+    static final int ACCEPT_BACKLOG = 4096;
+
     private final ConnectionPool pool;
     private final Predicate<NodeAddress> dialGate;
     private final ExecutorService serviceThreads;
@@ -63,7 +66,10 @@ public final class Transport implements Dialer {
         acceptor.getFilterChain().addLast("frames", frames);
         acceptor.setHandler(handler);
         acceptor.setReuseAddress(true);
-        acceptor.setBacklog(1024);
+        // A flood's pending connects must fit the accept queue: once it overflows, the kernel drops new SYNs,
+        // a real peer's among them, and that peer retries only after 1 s, then 3 s. The kernel caps this at
+        // net.core.somaxconn (4096 by default since Linux 5.4).
+        acceptor.setBacklog(ACCEPT_BACKLOG);
         // Sessions belong to the pool: unbinding (shutdown, a new local address) must not cut them before their GOODBYE.
         acceptor.setCloseOnDeactivation(false);
         connector.getFilterChain().addLast("keepalive", keepAlive);

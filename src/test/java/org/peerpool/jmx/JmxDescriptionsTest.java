@@ -62,7 +62,8 @@ class JmxDescriptionsTest {
     void theConnectionPoolBeanIsDescribedAndHasEverythingOfA3() throws Exception {
         MBeanInfo info = describedInfo(JmxNames.pool(node.address()));
         assertHas(info, List.of("LocalAddress", "ConnectionCount", "InboundCount", "OutboundCount", "ConnectedPeers",
-                "ConfiguredPeers", "ConnectAttempts", "HandshakeFailures", "ProtocolViolations", "Superseded"),
+                "ConfiguredPeers", "ConnectAttempts", "HandshakeFailures", "ProtocolViolations", "Superseded",
+                "HandshakingInbound", "HandshakesRefused"),
                 List.of("disconnect(peer)", "connectNow(peer)"),
                 List.of("peerpool.peer.connected", "peerpool.peer.disconnected"));
     }

@@ -26,7 +26,12 @@ public final class LogCapture extends AbstractAppender implements AutoCloseable 
 
     /** Starts capturing WARN and ERROR of the logger named after {@code type}. */
     public static LogCapture warnings(Class<?> type) {
-        LogCapture c = new LogCapture(type.getName());
+        return warnings(type.getName());
+    }
+
+    /** Starts capturing WARN and ERROR of the logger named {@code loggerName} (for package-private classes). */
+    public static LogCapture warnings(String loggerName) {
+        LogCapture c = new LogCapture(loggerName);
         c.start();
         LoggerContext ctx = (LoggerContext) LogManager.getContext(false);
         ctx.getConfiguration().getRootLogger().addAppender(c, Level.WARN, null);
