@@ -1,8 +1,6 @@
 package org.peerpool.pool;
 
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
@@ -13,9 +11,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ThreadLocalRandom;
@@ -47,29 +43,18 @@ public final class ConnectionPool {
 
     private static final Logger log = LoggerFactory.getLogger(ConnectionPool.class);
 
-    /**
-     * How long a closing connection may go without writing a single byte before it is
-     * closed hard: its peer stopped reading, so what is still queued would never leave.
-     */
-    static final long CLOSE_GRACE_MS = 2000;
-    /**
-     * The longest a graceful close may take while bytes still leave, however slowly:
-     * what was queued before the GOODBYE is flushed first, but not forever.
-     */
-    public static final long CLOSE_MAX_MS = 20_000;
-    /** How often a dial waiting for the previous connection to finish closing looks again. */
+    /** The longest a graceful close may take; see {@link GracefulClose}. */
+    public static final long CLOSE_MAX_MS = GracefulClose.MAX_MS;
+    /** How often a redial checks whether the peer has finished reading the last GOODBYE. */
     private static final long CLOSING_POLL_MS = 20;
-    /** Repeated dial failures of one peer are summarized at most this often. */
-    private static final long FAILURE_SUMMARY_NANOS = TimeUnit.MINUTES.toNanos(10);
 
     private final Object lock = new Object();
     private final Map<NodeAddress, PeerEntry> peers = new HashMap<>();
     private final PendingHandshakes unidentified = new PendingHandshakes();
-    private final RepeatFilter repeats = new RepeatFilter();
     private final ScheduledExecutorService timer;
-    private final Executor events;
-    private final List<PeerListener> peerListeners = new CopyOnWriteArrayList<>();
-    private final List<PayloadListener> payloadListeners = new CopyOnWriteArrayList<>();
+    private final PeerEvents events;
+    private final PoolLog poolLog = new PoolLog(this::self);
+    private final GracefulClose closer;
 
     private volatile NodeConfig config;
     private volatile NodeAddress self;
@@ -92,7 +77,8 @@ public final class ConnectionPool {
         this.config = config;
         this.self = config.self();
         this.timer = timer;
-        this.events = events;
+        this.events = new PeerEvents(events, this::self);
+        this.closer = new GracefulClose(timer);
     }
 
     // ---------------------------------------------------------------- lifecycle
@@ -285,13 +271,13 @@ public final class ConnectionPool {
     private PeerEntry addEntryLocked(NodeAddress p, boolean configured) {
         PeerEntry e = new PeerEntry(p, configured);
         peers.put(p, e);
-        emit(PeerEvent.Kind.ADDED, p, null, configured ? "in the peer list" : "unlisted peer admitted");
+        events.emit(PeerEvent.Kind.ADDED, p, null, configured ? "in the peer list" : "unlisted peer admitted");
         return e;
     }
 
     private void removeEntryLocked(PeerEntry e, String reason) {
         if (peers.remove(e.address, e)) {
-            emit(PeerEvent.Kind.REMOVED, e.address, null, reason);
+            events.emit(PeerEvent.Kind.REMOVED, e.address, null, reason);
         }
     }
 
@@ -453,7 +439,7 @@ public final class ConnectionPool {
             }
             if (!unidentified.admit(c, cfg.maxHandshakingPerIp())) {
                 handshakesRefused.incrementAndGet();
-                warnRepeated("flood", link.remoteAddress(), "Refused a connection from {}: " + cfg.maxHandshakingPerIp()
+                poolLog.warnRepeated("flood", link.remoteAddress(), "Refused a connection from {}: " + cfg.maxHandshakingPerIp()
                         + " from that IP are already in handshake (max_handshaking_per_ip)");
                 c.beginClose("refused: too many connections in handshake from one IP");
                 link.closeNow();
@@ -462,30 +448,13 @@ public final class ConnectionPool {
             Connection oldest;
             while ((oldest = unidentified.oldestOver(cfg.maxHandshaking())) != null) {
                 handshakesRefused.incrementAndGet();
-                warnRepeated("flood", oldest.link().remoteAddress(), "Dropped a connection from {}: more than "
+                poolLog.warnRepeated("flood", oldest.link().remoteAddress(), "Dropped a connection from {}: more than "
                         + cfg.maxHandshaking() + " connections in handshake (max_handshaking); the oldest goes first");
                 closeLocked(oldest, null, "dropped: too many connections in handshake");
             }
             c.handshakeTimer = scheduleHandshakeTimeout(c);
         }
         return c;
-    }
-
-    /**
-     * Logs a WARN about a stranger's connection, the first of its kind per source IP and
-     * then one summary a minute, so floods and scans cannot flood the log.
-     */
-    private void warnRepeated(String kind, InetSocketAddress from, String message) {
-        String ip = from == null ? "?" : NodeAddress.ipText(from.getAddress());
-        // The message may quote what a stranger sent; it is an argument, never a format string.
-        String text = LogText.printable(
-                message.replaceFirst("\\{}", java.util.regex.Matcher.quoteReplacement(String.valueOf(from))));
-        long held = repeats.admit(kind + " " + ip, System.nanoTime());
-        if (held == 0) {
-            log.warn("{} - {}", self, text);
-        } else if (held > 0) {
-            log.warn("{} - {} ({} more like it from {} in the last minute)", self, text, held, ip);
-        }
     }
 
     /** A whole message arrived on {@code c}. */
@@ -519,14 +488,7 @@ public final class ConnectionPool {
         }
         c.received(m);
         if (m instanceof Message.Payload p) {
-            NodeAddress from = c.peer();
-            for (PayloadListener l : payloadListeners) {
-                try {
-                    l.onPayload(from, p.topic(), p.data());
-                } catch (RuntimeException ex) {
-                    log.warn("{} - Payload listener failed on a message from {}", self, from, ex);
-                }
-            }
+            events.deliver(c.peer(), p);
         } else if (m instanceof Message.Goodbye g) {
             synchronized (lock) {
                 closeLocked(c, null, "peer said goodbye: " + LogText.printable(g.reason()));
@@ -599,10 +561,10 @@ public final class ConnectionPool {
                 });
         if (!r.accepted()) {
             handshakeFailures.incrementAndGet();
-            warnRepeated("rejected", c.link().remoteAddress(), "Rejected handshake from {}: " + r.rejection());
+            poolLog.warnRepeated("rejected", c.link().remoteAddress(), "Rejected handshake from {}: " + r.rejection());
             c.sendControl(new Message.HandshakeAck(false, yourIp, self.toString(), r.rejection()));
             c.beginClose("rejected: " + r.rejection());
-            closeGracefully(c.link());
+            closer.afterFlush(c.link());
             return;
         }
         NodeAddress peer = r.peer();
@@ -686,14 +648,14 @@ public final class ConnectionPool {
         e.failedAttempts = 0;
         e.unloggedFailures = 0;
         startHeartbeat(c);
-        emit(PeerEvent.Kind.CONNECTED, e.address, c.direction(), "");
+        events.emit(PeerEvent.Kind.CONNECTED, e.address, c.direction(), "");
     }
 
     private void supersedeLocked(PeerEntry e, Connection old) {
         supersededCount.incrementAndGet();
         e.current = null;
         closeLocked(old, "superseded", "superseded");
-        emit(PeerEvent.Kind.DISCONNECTED, e.address, old.direction(), "superseded");
+        events.emit(PeerEvent.Kind.DISCONNECTED, e.address, old.direction(), "superseded");
         log.info("{} - Connection with {} superseded by a new one", self, e.address);
     }
 
@@ -721,7 +683,7 @@ public final class ConnectionPool {
         }
         protocolViolations.incrementAndGet();
         String who = c.peer() != null ? c.peer().toString() : "";
-        warnRepeated("violation", c.link() == null ? null : c.link().remoteAddress(),
+        poolLog.warnRepeated("violation", c.link() == null ? null : c.link().remoteAddress(),
                 "Protocol violation from {}" + (who.isEmpty() ? "" : " (" + who + ")") + ": " + reason + "; connection closed");
         closeLocked(c, null, "protocol violation: " + reason);
     }
@@ -746,7 +708,7 @@ public final class ConnectionPool {
             e.closing = goodbye != null ? l : null;
             e.awaySinceNanos = System.nanoTime();
             log.info("{} - Disconnected from {}: {}", self, e.address, reason);
-            emit(PeerEvent.Kind.DISCONNECTED, e.address, c.direction(), reason);
+            events.emit(PeerEvent.Kind.DISCONNECTED, e.address, c.direction(), reason);
             if (!e.configured) {
                 removeEntryLocked(e, "unlisted peer disconnected");
             } else {
@@ -760,46 +722,8 @@ public final class ConnectionPool {
             return;
         }
         if (goodbye != null) {
-            // Half-close once the GOODBYE is out and let the peer close: it does so on reading the GOODBYE,
-            // so by then it has read everything sent before it, and a new connection cannot cut that short.
-            c.sendControl(new Message.Goodbye(goodbye)).whenComplete((v, failed) -> {
-                if (failed == null) {
-                    l.shutdownOutput();
-                } else {
-                    l.closeNow();
-                }
-            });
-            watchFlush(l, l.bytesOut(), System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(CLOSE_MAX_MS));
+            closer.goodbye(c, l, goodbye);
         } else {
-            l.closeNow();
-        }
-    }
-
-    private void closeGracefully(Link l) {
-        l.closeAfterFlush();
-        // A slow reader still gets everything queued before the GOODBYE; one that stopped reading would keep it forever.
-        watchFlush(l, l.bytesOut(), System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(CLOSE_MAX_MS));
-    }
-
-    /**
-     * Closes {@code l} hard once a grace period passes with no byte written (the peer
-     * stopped reading, or does not close after the GOODBYE), or at the deadline.
-     */
-    private void watchFlush(Link l, long bytesOutBefore, long deadlineNanos) {
-        try {
-            timer.schedule(() -> {
-                long out = l.bytesOut();
-                if (!l.isOpen()) {
-                    return;
-                }
-                if (out == bytesOutBefore || System.nanoTime() - deadlineNanos >= 0) {
-                    l.closeNow();
-                } else {
-                    watchFlush(l, out, deadlineNanos);
-                }
-            }, CLOSE_GRACE_MS, TimeUnit.MILLISECONDS);
-        } catch (RejectedExecutionException e) {
-            // The node is stopping and its timer is gone: nobody will wait for this flush.
             l.closeNow();
         }
     }
@@ -811,28 +735,10 @@ public final class ConnectionPool {
         if (!dialing || !e.configured) {
             return;
         }
-        logFailure(e, reason);
+        poolLog.dialFailed(e, reason);
         if (initiator(e.address) ? wantsDialLocked(e) : e.current == null) {
             // A failed reverse dial is retried at the same backoff pace while the peer stays away.
             scheduleRetryLocked(e);
-        }
-    }
-
-    private void logFailure(PeerEntry e, String reason) {
-        long now = System.nanoTime();
-        if (e.failedAttempts == 1) {
-            log.warn("{} - Cannot connect to {}: {}; retrying with backoff (repeats are summarized)", self, e.address, reason);
-            e.lastFailureLogNanos = now;
-            return;
-        }
-        e.unloggedFailures++;
-        if (now - e.lastFailureLogNanos >= FAILURE_SUMMARY_NANOS) {
-            log.warn("{} - Still cannot connect to {}: {} more failed attempts, last: {}", self, e.address,
-                    e.unloggedFailures, reason);
-            e.unloggedFailures = 0;
-            e.lastFailureLogNanos = now;
-        } else {
-            log.debug("{} - Attempt {} to {} failed: {}", self, e.failedAttempts, e.address, reason);
         }
     }
 
@@ -938,32 +844,19 @@ public final class ConnectionPool {
     // ---------------------------------------------------------------- listeners
 
     public void addPeerListener(PeerListener l) {
-        peerListeners.add(l);
+        events.add(l);
     }
 
     public void removePeerListener(PeerListener l) {
-        peerListeners.remove(l);
+        events.remove(l);
     }
 
     public void addPayloadListener(PayloadListener l) {
-        payloadListeners.add(l);
+        events.add(l);
     }
 
     public void removePayloadListener(PayloadListener l) {
-        payloadListeners.remove(l);
-    }
-
-    private void emit(PeerEvent.Kind kind, NodeAddress peer, Direction direction, String reason) {
-        PeerEvent ev = new PeerEvent(kind, peer, direction, reason, Instant.now());
-        events.execute(() -> {
-            for (PeerListener l : peerListeners) {
-                try {
-                    l.onPeerEvent(ev);
-                } catch (RuntimeException ex) {
-                    log.warn("{} - Peer listener failed on {}", self, ev, ex);
-                }
-            }
-        });
+        events.remove(l);
     }
 
     // ---------------------------------------------------------------- reading

@@ -1,0 +1,77 @@
+package org.peerpool.pool;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executor;
+import java.util.function.Supplier;
+
+import org.peerpool.PayloadListener;
+import org.peerpool.PeerEvent;
+import org.peerpool.PeerEvent.Direction;
+import org.peerpool.PeerListener;
+import org.peerpool.wire.Message;
+import org.peerpool.wire.NodeAddress;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The pool's subscribers: peer events go out one at a time, in the order the pool
+ * emitted them, on the events executor; payloads go to their listeners on the I/O
+ * thread they arrived on. A listener that throws is logged and the others still run.
+ */
+final class PeerEvents {
+
+    private static final Logger log = LoggerFactory.getLogger(ConnectionPool.class);
+
+    private final Executor events;
+    private final Supplier<NodeAddress> self;
+    private final List<PeerListener> peerListeners = new CopyOnWriteArrayList<>();
+    private final List<PayloadListener> payloadListeners = new CopyOnWriteArrayList<>();
+
+    /** @param events runs tasks one at a time, in submission order */
+    PeerEvents(Executor events, Supplier<NodeAddress> self) {
+        this.events = events;
+        this.self = self;
+    }
+
+    void add(PeerListener l) {
+        peerListeners.add(l);
+    }
+
+    void remove(PeerListener l) {
+        peerListeners.remove(l);
+    }
+
+    void add(PayloadListener l) {
+        payloadListeners.add(l);
+    }
+
+    void remove(PayloadListener l) {
+        payloadListeners.remove(l);
+    }
+
+    /** Queues an event; called under the pool's lock, so the queue order is the order of the changes. */
+    void emit(PeerEvent.Kind kind, NodeAddress peer, Direction direction, String reason) {
+        PeerEvent ev = new PeerEvent(kind, peer, direction, reason, Instant.now());
+        events.execute(() -> {
+            for (PeerListener l : peerListeners) {
+                try {
+                    l.onPeerEvent(ev);
+                } catch (RuntimeException ex) {
+                    log.warn("{} - Peer listener failed on {}", self.get(), ev, ex);
+                }
+            }
+        });
+    }
+
+    void deliver(NodeAddress from, Message.Payload p) {
+        for (PayloadListener l : payloadListeners) {
+            try {
+                l.onPayload(from, p.topic(), p.data());
+            } catch (RuntimeException ex) {
+                log.warn("{} - Payload listener failed on a message from {}", self.get(), from, ex);
+            }
+        }
+    }
+}

@@ -1,0 +1,68 @@
+package org.peerpool.pool;
+
+import java.net.InetSocketAddress;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import java.util.regex.Matcher;
+
+import org.peerpool.wire.NodeAddress;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The pool's warnings that could repeat without end, kept to what an operator can
+ * read: a peer that cannot be reached is logged on its first failure and then
+ * summarized every ten minutes; strangers' violations, rejections and floods are
+ * logged once per source IP and then summarized once a minute. Called under the
+ * pool's lock.
+ */
+final class PoolLog {
+
+    private static final Logger log = LoggerFactory.getLogger(ConnectionPool.class);
+    /** Repeated dial failures of one peer are summarized at most this often. */
+    private static final long FAILURE_SUMMARY_NANOS = TimeUnit.MINUTES.toNanos(10);
+
+    private final Supplier<NodeAddress> self;
+    private final RepeatFilter repeats = new RepeatFilter();
+
+    PoolLog(Supplier<NodeAddress> self) {
+        this.self = self;
+    }
+
+    /** A dial to {@code e} failed again ({@code e.failedAttempts} already counts it). */
+    void dialFailed(PeerEntry e, String reason) {
+        long now = System.nanoTime();
+        if (e.failedAttempts == 1) {
+            log.warn("{} - Cannot connect to {}: {}; retrying with backoff (repeats are summarized)", self.get(),
+                    e.address, reason);
+            e.lastFailureLogNanos = now;
+            return;
+        }
+        e.unloggedFailures++;
+        if (now - e.lastFailureLogNanos >= FAILURE_SUMMARY_NANOS) {
+            log.warn("{} - Still cannot connect to {}: {} more failed attempts, last: {}", self.get(), e.address,
+                    e.unloggedFailures, reason);
+            e.unloggedFailures = 0;
+            e.lastFailureLogNanos = now;
+        } else {
+            log.debug("{} - Attempt {} to {} failed: {}", self.get(), e.failedAttempts, e.address, reason);
+        }
+    }
+
+    /**
+     * A WARN about a stranger's connection: {@code message}'s first {@code {}} is
+     * replaced by {@code from}. The first of its kind per source IP is logged, then one
+     * summary a minute.
+     */
+    void warnRepeated(String kind, InetSocketAddress from, String message) {
+        String ip = from == null ? "?" : NodeAddress.ipText(from.getAddress());
+        // The message may quote what a stranger sent; it is an argument, never a format string.
+        String text = LogText.printable(message.replaceFirst("\\{}", Matcher.quoteReplacement(String.valueOf(from))));
+        long held = repeats.admit(kind + " " + ip, System.nanoTime());
+        if (held == 0) {
+            log.warn("{} - {}", self.get(), text);
+        } else if (held > 0) {
+            log.warn("{} - {} ({} more like it from {} in the last minute)", self.get(), text, held, ip);
+        }
+    }
+}
