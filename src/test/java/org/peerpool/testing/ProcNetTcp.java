@@ -1,9 +1,11 @@
 package org.peerpool.testing;
 
+import java.io.BufferedReader;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -27,17 +29,25 @@ public final class ProcNetTcp {
     private ProcNetTcp() {
     }
 
-    public static List<Socket> all() throws IOException {
+    /** Every socket in the state {@code state} (1 is ESTABLISHED). */
+    public static List<Socket> inState(int state) throws IOException {
+        String wanted = String.format("%02X", state);
         List<Socket> out = new ArrayList<>();
         for (String file : List.of("/proc/net/tcp", "/proc/net/tcp6")) {
             Path p = Path.of(file);
             if (!Files.isReadable(p)) {
                 continue;
             }
-            List<String> lines = Files.readAllLines(p);
-            for (String line : lines.subList(1, lines.size())) {
-                String[] f = line.trim().split("\\s+");
-                out.add(new Socket(parse(f[1]), parse(f[2]), Integer.parseInt(f[3], 16)));
+            // A busy test host holds tens of thousands of TIME_WAIT sockets: look at the state before parsing.
+            try (BufferedReader in = Files.newBufferedReader(p, StandardCharsets.US_ASCII)) {
+                in.readLine();
+                String line;
+                while ((line = in.readLine()) != null) {
+                    String[] f = fields(line);
+                    if (f[3].equals(wanted)) {
+                        out.add(new Socket(parse(f[1]), parse(f[2]), state));
+                    }
+                }
             }
         }
         return out;
@@ -46,13 +56,28 @@ public final class ProcNetTcp {
     /** ESTABLISHED sockets whose two ends are both in {@code ips} and one end is on {@code port}. */
     public static List<Socket> establishedBetween(List<InetAddress> ips, int port) throws IOException {
         List<Socket> out = new ArrayList<>();
-        for (Socket s : all()) {
-            if (s.established() && ips.contains(s.local().getAddress()) && ips.contains(s.remote().getAddress())
+        for (Socket s : inState(1)) {
+            if (ips.contains(s.local().getAddress()) && ips.contains(s.remote().getAddress())
                     && (s.local().getPort() == port || s.remote().getPort() == port)) {
                 out.add(s);
             }
         }
         return out;
+    }
+
+    /** The first four space-separated fields: slot, local, remote, state. */
+    private static String[] fields(String line) {
+        String[] f = new String[4];
+        int i = 0;
+        for (int n = 0; n < 4; n++) {
+            while (line.charAt(i) == ' ') {
+                i++;
+            }
+            int j = line.indexOf(' ', i);
+            f[n] = line.substring(i, j);
+            i = j;
+        }
+        return f;
     }
 
     // "0100007F:1BBC": the address as 32-bit words in host byte order (little-endian here), the port big-endian.
