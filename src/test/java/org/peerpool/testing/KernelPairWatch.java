@@ -22,7 +22,7 @@ import java.util.concurrent.TimeUnit;
  */
 public final class KernelPairWatch implements AutoCloseable {
 
-    private static final long PERIOD_MS = 10;
+    private static final long PERIOD_MS = 20;
 
     private final List<InetAddress> ips;
     private final int port;
@@ -53,9 +53,11 @@ public final class KernelPairWatch implements AutoCloseable {
     private void run() {
         while (running) {
             try {
+                long t0 = System.nanoTime();
                 check();
                 reads++;
-                Thread.sleep(PERIOD_MS);
+                // Reading is costly on a host with many TIME_WAIT sockets: never take more than half a core.
+                Thread.sleep(Math.max(PERIOD_MS, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0)));
             } catch (InterruptedException e) {
                 return;
             } catch (IOException e) {
