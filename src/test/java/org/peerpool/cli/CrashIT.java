@@ -2,8 +2,6 @@ package org.peerpool.cli;
 
 import java.io.IOException;
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -15,12 +13,6 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 
-import javax.management.MBeanServerConnection;
-import javax.management.ObjectName;
-import javax.management.remote.JMXConnector;
-import javax.management.remote.JMXConnectorFactory;
-import javax.management.remote.JMXServiceURL;
-
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -29,11 +21,11 @@ import org.peerpool.Agent;
 import org.peerpool.PeerEvent;
 import org.peerpool.PeerEvent.Direction;
 import org.peerpool.config.NodeConfig;
-import org.peerpool.jmx.JmxNames;
 import org.peerpool.pool.PeerSnapshot;
 import org.peerpool.testing.Await;
 import org.peerpool.testing.Ini;
 import org.peerpool.testing.KernelPairWatch;
+import org.peerpool.testing.NodeProcess;
 import org.peerpool.testing.PairChecker;
 import org.peerpool.testing.TestNet;
 import org.peerpool.wire.NodeAddress;
@@ -62,12 +54,12 @@ class CrashIT {
     Path dir;
 
     private final List<Agent> agents = new ArrayList<>();
-    private Process child;
+    private NodeProcess child;
 
     @AfterEach
     void cleanUp() throws InterruptedException {
-        if (child != null) {
-            child.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        if (child != null && child.isAlive()) {
+            child.kill();
         }
         agents.forEach(Agent::stop);
     }
@@ -99,7 +91,7 @@ class CrashIT {
         }
         List<InetAddress> ips = all.stream().map(NodeAddress::ip).toList();
 
-        Node node = launch(ini, 0);
+        NodeProcess node = launch(ini, 0);
         try (PairChecker pools = PairChecker.start(agents, 500);
              KernelPairWatch kernel = KernelPairWatch.start(ips, port, 500)) {
             awaitWhole(node, all, Duration.ofSeconds(60));
@@ -109,13 +101,12 @@ class CrashIT {
                 long noticedMs = kill();
                 if (round == 2) {
                     // Start it and kill it again the moment it listens: its dials and handshakes are in flight.
-                    node = launch(ini, round);
-                    awaitListening(node);
+                    launch(ini, round).awaitListening(Duration.ofSeconds(30));
                     kill();
                 }
                 long launched = System.nanoTime();
                 node = launch(ini, round + 10);
-                long listeningMs = awaitListening(node);
+                long listeningMs = node.awaitListening(Duration.ofSeconds(30));
                 awaitWhole(node, all, Duration.ofSeconds(30));
                 long rejoinMs = ms(System.nanoTime() - launched);
                 System.out.printf("round %d: peers noticed the kill within %d ms; restarted node listening after %d ms,"
@@ -157,42 +148,19 @@ class CrashIT {
 
     // ------------------------------------------------------------------ the child node
 
+    private NodeProcess launch(Path ini, int n) throws IOException {
+        child = NodeProcess.start(List.of("-jar", JAR.toString()), ini, dir, "node2-" + n);
+        return child;
+    }
+
     /** SIGKILLs node 2 and waits until every peer has dropped it; returns how long that took. */
     private long kill() throws InterruptedException {
         long killed = System.nanoTime();
-        child.destroyForcibly();
-        assertTrue(child.waitFor(10, TimeUnit.SECONDS), "killed process ended");
-        assertEquals(137, child.exitValue(), "ended by SIGKILL");
+        assertEquals(137, child.kill(), "ended by SIGKILL");
         Await.until(Duration.ofSeconds(10), () -> agents.stream().allMatch(a -> a.pool().connectedPeers().size() == 2),
                 () -> "every peer noticed the crash: " + agents.stream().map(a -> a.address() + "="
                         + a.pool().connectedPeers()).toList());
         return ms(System.nanoTime() - killed);
-    }
-
-    /** A launched node process with remote JMX on {@code jmxPort} and a pid file written once it listens. */
-    private record Node(Path pidFile, int jmxPort, Path log) { }
-
-    private Node launch(Path ini, int n) throws IOException {
-        int jmxPort = freeLoopbackPort();
-        Path pid = dir.resolve("node2-" + n + ".pid");
-        Path log = dir.resolve("node2-" + n + ".log");
-        List<String> cmd = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx96m", "-XX:TieredStopAtLevel=1",
-                "-Dcom.sun.management.jmxremote.port=" + jmxPort, "-Dcom.sun.management.jmxremote.rmi.port=" + jmxPort,
-                "-Dcom.sun.management.jmxremote.host=127.0.0.1", "-Djava.rmi.server.hostname=127.0.0.1",
-                "-Dcom.sun.management.jmxremote.authenticate=false", "-Dcom.sun.management.jmxremote.ssl=false",
-                "-Dpeerpool.pidfile=" + pid, "-jar", JAR.toString(), ini.toString());
-        child = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-        return new Node(pid, jmxPort, log);
-    }
-
-    /** Waits for the pid file Main writes once the node listens; returns how long it took. */
-    private long awaitListening(Node node) {
-        long t0 = System.nanoTime();
-        Await.until(Duration.ofSeconds(30), () -> Files.exists(node.pidFile()) || !child.isAlive(),
-                () -> "node 2 did not start listening: " + tail(node.log()));
-        assertTrue(child.isAlive(), () -> "node 2 exited: " + tail(node.log()));
-        return ms(System.nanoTime() - t0);
     }
 
     /**
@@ -200,7 +168,7 @@ class CrashIT {
      * of node 2's connections (its Peer beans over JMX, the peers' pools) name the same
      * socket pair.
      */
-    private void awaitWhole(Node node, List<NodeAddress> all, Duration timeout) {
+    private void awaitWhole(NodeProcess node, List<NodeAddress> all, Duration timeout) {
         NodeAddress crashing = all.get(1);
         String[] last = {""};
         Await.until(timeout, () -> {
@@ -208,66 +176,34 @@ class CrashIT {
                 last[0] = "in-JVM pools: " + agents.stream().map(a -> a.address() + "=" + a.pool().connectedPeers()).toList();
                 return false;
             }
-            Map<NodeAddress, String[]> remote;
+            Map<NodeAddress, NodeProcess.End> remote;
             try {
-                remote = childView(node, all);
+                remote = node.connections(crashing);
             } catch (Exception e) {
                 last[0] = "JMX: " + e;
                 return false;
             }
+            if (remote.size() != 3) {
+                last[0] = "node 2 lists " + remote.keySet();
+                return false;
+            }
             for (Agent a : agents) {
                 PeerSnapshot s = a.pool().snapshot(crashing).orElse(null);
-                String[] r = remote.get(a.address());
+                NodeProcess.End r = remote.get(a.address());
                 if (s == null || r == null || s.connectionId() == 0) {
-                    last[0] = a.address() + " / node 2 not both connected: " + s + " / " + Arrays.toString(r);
+                    last[0] = a.address() + " / node 2 not both connected: " + s + " / " + r;
                     return false;
                 }
                 Direction expected = a.address().compareTo(crashing) < 0 ? Direction.OUTBOUND : Direction.INBOUND;
-                if (s.direction() != expected || !s.localSocket().equals(r[1]) || !s.remoteSocket().equals(r[0])) {
+                if (s.direction() != expected || !s.localSocket().equals(r.remoteSocket())
+                        || !s.remoteSocket().equals(r.localSocket())) {
                     last[0] = a.address() + " " + s.direction() + " " + s.localSocket() + "->" + s.remoteSocket()
-                            + " vs node 2 " + r[2] + " " + r[0] + "->" + r[1];
+                            + " vs node 2 " + r;
                     return false;
                 }
             }
             return true;
-        }, () -> "mesh not whole: " + last[0] + "\nnode 2 log:\n" + tail(node.log()));
-    }
-
-    /** For each peer node 2 is connected to: its local socket, remote socket and direction, over JMX. */
-    private static Map<NodeAddress, String[]> childView(Node node, List<NodeAddress> all) throws Exception {
-        NodeAddress self = all.get(1);
-        JMXServiceURL url = new JMXServiceURL("service:jmx:rmi:///jndi/rmi://127.0.0.1:" + node.jmxPort() + "/jmxrmi");
-        Map<NodeAddress, String[]> out = new HashMap<>();
-        try (JMXConnector c = JMXConnectorFactory.connect(url)) {
-            MBeanServerConnection mbs = c.getMBeanServerConnection();
-            String[] connected = (String[]) mbs.getAttribute(JmxNames.pool(self), "ConnectedPeers");
-            if (connected.length != 3) {
-                throw new IllegalStateException("node 2 lists " + Arrays.toString(connected));
-            }
-            for (String p : connected) {
-                NodeAddress peer = NodeAddress.parse(p);
-                ObjectName bean = JmxNames.peer(self, peer);
-                out.put(peer, new String[] {(String) mbs.getAttribute(bean, "LocalSocket"),
-                        (String) mbs.getAttribute(bean, "RemoteSocket"), (String) mbs.getAttribute(bean, "Direction")});
-            }
-        }
-        return out;
-    }
-
-    private static int freeLoopbackPort() throws IOException {
-        try (ServerSocket s = new ServerSocket()) {
-            s.bind(new InetSocketAddress(TestNet.ip(1), 0));
-            return s.getLocalPort();
-        }
-    }
-
-    private static String tail(Path log) {
-        try {
-            List<String> lines = Files.readAllLines(log);
-            return String.join("\n", lines.subList(Math.max(0, lines.size() - 30), lines.size()));
-        } catch (IOException e) {
-            return "(no log: " + e + ")";
-        }
+        }, () -> "mesh not whole: " + last[0] + "\nnode 2 log:\n" + node.tail());
     }
 
     private static long ms(long nanos) {
