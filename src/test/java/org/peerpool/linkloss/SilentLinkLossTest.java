@@ -21,11 +21,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * Issue 7, silent link loss: two nodes whose link starts dropping every packet (no
  * FIN, no RST) notice within the bound the traffic pattern allows, keep trying, and
- * are back on exactly one connection once the link returns. Each case runs
- * {@link SilentLinkScenario} in a network namespace of its own, where blackhole rules
- * can cut 127.0.0.1 from 127.0.0.2 without touching anything outside; the namespace is
- * deleted afterwards, whatever happened. Needs Linux, root and iproute2: elsewhere the
- * cases are skipped with the reason (and {@code .ci/run} fails a CI run that skipped them).
+ * are back on exactly one connection once the link returns ({@link SilentLinkScenario});
+ * and a node killed while its links are dead, so its peers never hear of it, has their
+ * stale sessions superseded or closed when it returns, never kept beside the new one
+ * ({@link CrashBehindDeadLinkScenario}). Each case runs its scenario in a network
+ * namespace of its own, where blackhole rules cut links on 127.0.0.0/8 without touching
+ * anything outside; the namespace is deleted afterwards, whatever happened. Needs
+ * Linux, root and iproute2: elsewhere the cases are skipped with the reason (and
+ * {@code .ci/run} fails a CI run that skipped them).
  */
 @Timeout(120)
 class SilentLinkLossTest {
@@ -59,22 +62,30 @@ class SilentLinkLossTest {
 
     @Test
     void anIdleLinkIsFoundDeadByKeepaliveAndHealsToOneConnection() throws Exception {
-        String out = runScenario("idle");
+        String out = runScenario(SilentLinkScenario.class, "idle");
         assertTrue(out.contains("\"reason_low\": \"I/O error"), out);
     }
 
     @Test
     void aLinkWithWritesPendingIsFoundDeadByTheIdleTimeoutAndHealsToOneConnection() throws Exception {
-        String out = runScenario("write");
+        String out = runScenario(SilentLinkScenario.class, "write");
         assertTrue(out.contains("\"reason_low\": \"idle timeout"), out);
     }
 
-    /** Runs the scenario in the namespace; returns its output after asserting it passed. */
-    private String runScenario(String pattern) throws Exception {
+    /** Issue 7, crash: the case a plain SIGKILL on loopback never shows, since there the kernel's FIN arrives. */
+    @Test
+    void aNodeKilledBehindADeadLinkHasItsStaleSessionsSupersededOrClosedNeverKeptBesideTheNew() throws Exception {
+        String out = runScenario(CrashBehindDeadLinkScenario.class, dir.toString());
+        assertTrue(out.contains("\"stale_at_heal\": [true, true, true]"), out);
+    }
+
+    /** Runs {@code scenario} in the namespace; returns its RESULT line after asserting it passed. */
+    private String runScenario(Class<?> scenarioClass, String arg) throws Exception {
         String classpath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
         List<String> cmd = new ArrayList<>(ns.command(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx128m", "-cp", classpath, SilentLinkScenario.class.getName(), pattern));
-        Path log = dir.resolve("scenario-" + pattern + ".txt");
+                "-Xmx128m", "-cp", classpath, scenarioClass.getName(), arg));
+        String pattern = scenarioClass.getSimpleName() + "-" + (arg.startsWith("/") ? "run" : arg);
+        Path log = dir.resolve(pattern + ".txt");
         scenario = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
         boolean ended = scenario.waitFor(90, TimeUnit.SECONDS);
         if (!ended) {

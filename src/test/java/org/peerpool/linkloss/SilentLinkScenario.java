@@ -3,9 +3,7 @@ package org.peerpool.linkloss;
 import java.net.InetAddress;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
@@ -66,8 +64,7 @@ public final class SilentLinkScenario {
     static final long IDLE_CHECK_MS = 1000;
 
     private final Pattern pattern;
-    private final Map<String, Object> result = new LinkedHashMap<>();
-    private final List<String> failures = new ArrayList<>();
+    private final Report report = new Report();
     private final List<Agent> agents = new ArrayList<>();
 
     private SilentLinkScenario(Pattern pattern) {
@@ -75,34 +72,23 @@ public final class SilentLinkScenario {
     }
 
     public static void main(String[] args) {
-        int exit;
         SilentLinkScenario s = new SilentLinkScenario(Pattern.valueOf(args[0].toUpperCase()));
         try {
             s.run();
-            exit = s.failures.isEmpty() ? 0 : 1;
         } catch (Throwable t) {
-            s.failures.add("scenario aborted: " + t);
-            t.printStackTrace(System.out);
-            exit = 1;
+            s.report.abort(t);
         } finally {
             s.agents.forEach(Agent::stop);
         }
-        s.result.put("failures", s.failures);
-        System.out.println("RESULT " + json(s.result));
-        System.out.println(exit == 0 ? "SCENARIO PASSED" : "SCENARIO FAILED: " + s.failures);
-        System.out.flush();
-        System.exit(exit);
+        System.exit(s.report.finish());
     }
 
     private void check(boolean ok, String what) {
-        if (!ok) {
-            failures.add(what);
-            System.out.println("CHECK FAILED: " + what);
-        }
+        report.check(ok, what);
     }
 
     private void run() throws Exception {
-        result.put("pattern", pattern.name().toLowerCase());
+        report.put("pattern", pattern.name().toLowerCase());
         Blackhole.prepare();
         InetAddress ipLow = TestNet.ip(1);
         InetAddress ipHigh = TestNet.ip(2);
@@ -176,13 +162,13 @@ public final class SilentLinkScenario {
             long highMs = highGone < 0 ? -1 : ms(highGone - cutStart);
             String lowReason = disconnectReason(atLow);
             String highReason = disconnectReason(atHigh);
-            result.put("bound_ms", boundMs);
-            result.put("slack_ms", SLACK_MS);
-            result.put("floor_ms", floorMs);
-            result.put("detect_ms_low", lowMs);
-            result.put("detect_ms_high", highMs);
-            result.put("reason_low", lowReason);
-            result.put("reason_high", highReason);
+            report.put("bound_ms", boundMs);
+            report.put("slack_ms", SLACK_MS);
+            report.put("floor_ms", floorMs);
+            report.put("detect_ms_low", lowMs);
+            report.put("detect_ms_high", highMs);
+            report.put("reason_low", lowReason);
+            report.put("reason_high", highReason);
             System.out.printf("detected after %d ms (low) and %d ms (high); bound %d ms + %d ms slack%n", lowMs, highMs,
                     boundMs, SLACK_MS);
             String expected = pattern == Pattern.IDLE ? "I/O error" : "idle timeout";
@@ -201,7 +187,7 @@ public final class SilentLinkScenario {
             for (int i = 0; i < sentDuringCut.size(); i++) {
                 CompletableFuture<Void> f = sentDuringCut.get(i);
                 String outcome = !f.isDone() ? "pending" : f.isCompletedExceptionally() ? "failed" : "written";
-                result.put("send_during_cut_" + (i == 0 ? "low" : "high"), outcome);
+                report.put("send_during_cut_" + (i == 0 ? "low" : "high"), outcome);
                 check(f.isDone(), "a send made during the cut is settled once the connection is closed");
             }
 
@@ -211,7 +197,7 @@ public final class SilentLinkScenario {
                     () -> "dials during the cut: low " + lower.pool().connectAttempts() + ", high "
                             + higher.pool().connectAttempts());
             check(!lower.pool().isConnected(high) && !higher.pool().isConnected(low), "no connection while cut");
-            result.put("dials_during_cut", lower.pool().connectAttempts() + higher.pool().connectAttempts()
+            report.put("dials_during_cut", lower.pool().connectAttempts() + higher.pool().connectAttempts()
                     - attemptsBefore);
 
             // ---- heal
@@ -220,13 +206,13 @@ public final class SilentLinkScenario {
             Await.until(Duration.ofSeconds(10), () -> sameCanonicalConnection(lower, higher),
                     () -> "after healing: " + lower.pool().snapshot(high) + " / " + higher.pool().snapshot(low));
             long reconnectMs = ms(System.nanoTime() - healStart);
-            result.put("reconnect_ms", reconnectMs);
+            report.put("reconnect_ms", reconnectMs);
             System.out.println("reconnected " + reconnectMs + " ms after healing");
             lower.send(high, "after-heal", new byte[16]).get(5, TimeUnit.SECONDS);
             Await.until(Duration.ofSeconds(5), () -> afterHealReceived.get() == 1, "a payload crosses the healed link");
 
             checker.close();
-            result.put("checker", checker.summary());
+            report.put("checker", checker.summary());
             check(checker.problems().isEmpty(), "pair checker: " + checker.problems());
             check(checker.reads() > 100, "the checker read the pools (" + checker.reads() + " passes)");
             check(lower.pool().connectionCount() == 1 && higher.pool().connectionCount() == 1,
@@ -234,7 +220,7 @@ public final class SilentLinkScenario {
 
             // ---- the kernel agrees: one TCP connection between the two, both ends ESTABLISHED
             List<ProcNetTcp.Socket> sockets = ProcNetTcp.establishedBetween(List.of(ipLow, ipHigh), PORT);
-            result.put("established_sockets", sockets.size());
+            report.put("established_sockets", sockets.size());
             PeerSnapshot s = lower.pool().snapshot(high).orElseThrow();
             check(sockets.size() == 2, "the kernel shows one connection (two ends), not " + sockets);
             check(sockets.stream().anyMatch(k -> k.local().toString().equals(s.localSocket())),
@@ -272,32 +258,5 @@ public final class SilentLinkScenario {
 
     private static long ms(long nanos) {
         return TimeUnit.NANOSECONDS.toMillis(nanos);
-    }
-
-    static String json(Object o) {
-        if (o instanceof Map<?, ?> m) {
-            StringBuilder b = new StringBuilder("{");
-            for (var e : m.entrySet()) {
-                if (b.length() > 1) {
-                    b.append(", ");
-                }
-                b.append(json(String.valueOf(e.getKey()))).append(": ").append(json(e.getValue()));
-            }
-            return b.append('}').toString();
-        }
-        if (o instanceof List<?> l) {
-            StringBuilder b = new StringBuilder("[");
-            for (Object x : l) {
-                if (b.length() > 1) {
-                    b.append(", ");
-                }
-                b.append(json(x));
-            }
-            return b.append(']').toString();
-        }
-        if (o instanceof Number || o instanceof Boolean) {
-            return String.valueOf(o);
-        }
-        return '"' + String.valueOf(o).replace("\\", "\\\\").replace("\"", "\\\"").replace("\n", "\\n") + '"';
     }
 }

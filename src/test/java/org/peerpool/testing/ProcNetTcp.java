@@ -31,7 +31,15 @@ public final class ProcNetTcp {
 
     /** Every socket in the state {@code state} (1 is ESTABLISHED). */
     public static List<Socket> inState(int state) throws IOException {
-        String wanted = String.format("%02X", state);
+        return read(String.format("%02X", state));
+    }
+
+    /** Every socket, whatever its state. */
+    public static List<Socket> all() throws IOException {
+        return read(null);
+    }
+
+    private static List<Socket> read(String wanted) throws IOException {
         List<Socket> out = new ArrayList<>();
         for (String file : List.of("/proc/net/tcp", "/proc/net/tcp6")) {
             Path p = Path.of(file);
@@ -44,8 +52,8 @@ public final class ProcNetTcp {
                 String line;
                 while ((line = in.readLine()) != null) {
                     String[] f = fields(line);
-                    if (f[3].equals(wanted)) {
-                        out.add(new Socket(parse(f[1]), parse(f[2]), state));
+                    if (wanted == null || f[3].equals(wanted)) {
+                        out.add(new Socket(parse(f[1]), parse(f[2]), Integer.parseInt(f[3], 16)));
                     }
                 }
             }
