@@ -1,10 +1,12 @@
 package org.peerpool;
 
+import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.LocalTime;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -67,6 +69,8 @@ class ChurnSoakTest {
     private final Map<String, Integer> actions = new TreeMap<>();
     private Random random;
     private int port;
+    /** When the last action ended (nanoTime): convergence is timed from here. */
+    private long lastChange;
 
     @AfterEach
     void stopAll() {
@@ -100,6 +104,7 @@ class ChurnSoakTest {
         for (int i = 0; i < NODES; i++) {
             start(i);
         }
+        lastChange = System.nanoTime();
         List<Long> convergence = new ArrayList<>();
         long initial = awaitConverged("initial mesh", Duration.ofSeconds(30));
         System.out.println("initial mesh whole after " + initial + " ms");
@@ -112,15 +117,21 @@ class ChurnSoakTest {
         int round = 0;
         try (PairChecker pools = PairChecker.start(this::current, 500);
              KernelPairWatch kernel = KernelPairWatch.start(ips, port, 1000)) {
-            while (System.nanoTime() < end) {
+            boolean last = false;
+            while (!last) {
                 round++;
                 long burstEnd = Math.min(end, System.nanoTime() + TimeUnit.SECONDS.toNanos(8 + random.nextInt(8)));
+                last = burstEnd == end;
                 int before = total();
-                while (System.nanoTime() < burstEnd) {
+                while (true) {
                     act();
-                    Thread.sleep(500 + random.nextInt(500));
+                    long pauseMs = 500 + random.nextInt(500);
+                    if (System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(pauseMs) >= burstEnd) {
+                        break;
+                    }
+                    Thread.sleep(pauseMs);
                 }
-                if (System.nanoTime() >= end) {
+                if (last) {
                     // The last burst ends with every pair listed again: the soak closes on a complete mesh.
                     for (List<Integer> p : List.copyOf(removed)) {
                         readd(p);
@@ -166,7 +177,7 @@ class ChurnSoakTest {
         agents.get(i).stop();
         Thread.sleep(random.nextInt(800));
         start(i);
-        count("restart");
+        count("restart", address[i].toString());
     }
 
     private void remove() throws Exception {
@@ -178,13 +189,13 @@ class ChurnSoakTest {
             return;
         }
         writeBoth(p);
-        count("remove pair");
+        count("remove pair", address[p.get(0)] + " - " + address[p.get(1)]);
     }
 
     private void readd(List<Integer> p) throws Exception {
         removed.remove(p);
         writeBoth(p);
-        count("re-add pair");
+        count("re-add pair", address[p.get(0)] + " - " + address[p.get(1)]);
     }
 
     /** Saves both nodes' files, in a random order (the second save lands a moment after the first). */
@@ -215,6 +226,7 @@ class ChurnSoakTest {
         }
         int i = movable.get(random.nextInt(movable.size()));
         NodeAddress home = TestNet.address(i + 1, port);
+        NodeAddress from = address[i];
         address[i] = address[i].equals(home) ? free.get(random.nextInt(free.size())) : home;
         write(i);
         for (int j = 0; j < NODES; j++) {
@@ -222,7 +234,7 @@ class ChurnSoakTest {
                 write(j);
             }
         }
-        count("move");
+        count("move", from + " to " + address[i]);
     }
 
     /** {@code disconnect(peer)} on node i's ConnectionPool MXBean, for one of its connected peers. */
@@ -236,11 +248,14 @@ class ChurnSoakTest {
         ConnectionPoolMXBean bean = JMX.newMXBeanProxy(ManagementFactory.getPlatformMBeanServer(),
                 JmxNames.pool(a.address()), ConnectionPoolMXBean.class);
         String answer = bean.disconnect(peer.toString());
-        count(answer.startsWith("Disconnected") ? "jmx disconnect" : "jmx disconnect (not connected)");
+        count(answer.startsWith("Disconnected") ? "jmx disconnect" : "jmx disconnect (not connected)",
+                a.address() + " from " + peer);
     }
 
-    private void count(String action) {
+    private void count(String action, String detail) {
         actions.merge(action, 1, Integer::sum);
+        lastChange = System.nanoTime();
+        System.out.println(LocalTime.now() + " action: " + action + " " + detail);
     }
 
     private int total() {
@@ -292,23 +307,44 @@ class ChurnSoakTest {
 
     // ------------------------------------------------------------------ convergence
 
-    /** Waits until {@link #whole()} holds; returns how long that took, failing after {@code within}. */
+    /**
+     * Waits until every pool shows the whole mesh ({@link #poolsWhole()}), failing when
+     * {@code within} has passed since the last change, then until the kernel agrees
+     * ({@link #kernelWhole()}) by the same deadline, give or take one reading (the
+     * kernel's socket list is slow to read on a busy host). Returns how long after the
+     * last change the pools were whole.
+     */
     private long awaitConverged(String when, Duration within) throws Exception {
-        long t0 = System.nanoTime();
+        long t0 = lastChange;
         long deadline = t0 + within.toNanos();
+        List<String> waitedOn = new ArrayList<>();
         String why;
-        while ((why = whole()) != null) {
+        while ((why = poolsWhole()) != null) {
+            if (waitedOn.isEmpty() || !waitedOn.get(waitedOn.size() - 1).endsWith(why)) {
+                waitedOn.add(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0) + " ms: " + why);
+            }
             if (System.nanoTime() > deadline) {
                 fail(when + ": not whole within " + within.toMillis() + " ms of the last change: " + why
-                        + "\nactions so far " + actions);
+                        + "\nwaited on " + waitedOn + "\nactions so far " + actions);
             }
             Thread.sleep(10);
         }
-        return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+        long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+        if (ms > 1000) {
+            System.out.println(when + " took " + ms + " ms, waiting on:\n  " + String.join("\n  ", waitedOn));
+        }
+        while ((why = kernelWhole()) != null) {
+            if (System.nanoTime() > deadline) {
+                fail(when + ": the pools were whole after " + ms + " ms but the kernel disagrees " + within.toMillis()
+                        + " ms after the last change: " + why + "\nactions so far " + actions);
+            }
+            Thread.sleep(10);
+        }
+        return ms;
     }
 
-    /** Null when every configured pair is connected exactly once, canonically; else what is not yet so. */
-    private String whole() throws Exception {
+    /** Null when every pool has every configured pair connected exactly once, canonically; else what is not yet so. */
+    private String poolsWhole() {
         for (int i = 0; i < NODES; i++) {
             Agent a = agents.get(i);
             if (!a.address().equals(address[i])) {
@@ -346,6 +382,11 @@ class ChurnSoakTest {
                 }
             }
         }
+        return null;
+    }
+
+    /** Null when the kernel holds exactly one TCP connection for each configured pair and none other. */
+    private String kernelWhole() throws IOException {
         List<InetAddress> ips = new ArrayList<>();
         for (NodeAddress a : address) {
             ips.add(a.ip());
