@@ -57,6 +57,7 @@ class ChurnSoakTest {
     /** Addresses 127.0.0.13..16 are free for moved nodes. */
     private static final int SPARES = 4;
     private static final Duration CONVERGE_WITHIN = Duration.ofSeconds(5);
+    private static final int MAX_REMOVED = 12;
 
     @TempDir
     Path dir;
@@ -161,10 +162,13 @@ class ChurnSoakTest {
         int roll = random.nextInt(100);
         if (roll < 25) {
             restart(random.nextInt(NODES));
-        } else if (roll < 45 || (roll < 60 && removed.isEmpty())) {
-            remove();
         } else if (roll < 60) {
-            readd(List.copyOf(removed).get(random.nextInt(removed.size())));
+            // As many re-adds as removals, with at most MAX_REMOVED pairs out at once, so long runs keep a dense mesh.
+            if (removed.isEmpty() || (removed.size() < MAX_REMOVED && random.nextBoolean())) {
+                remove();
+            } else {
+                readd(List.copyOf(removed).get(random.nextInt(removed.size())));
+            }
         } else if (roll < 70) {
             move();
         } else {
