@@ -139,7 +139,9 @@ class CrashIT {
             System.out.println(pools.summary() + "; " + kernel.summary());
             assertEquals(List.of(), pools.problems());
             assertEquals(List.of(), kernel.problems());
-            assertTrue(kernel.reads() > 10, "the kernel watch read the sockets: " + kernel.summary());
+            // A read of the kernel's socket list can take 100-350 ms on a host full of TIME_WAIT sockets
+            // (FloodTest leaves tens of thousands): a few reads across the crash are what can be asked.
+            assertTrue(kernel.reads() >= 3, "the kernel watch read the sockets: " + kernel.summary());
         }
         Map<String, Integer> perPair = KernelPairWatch.connectionsPerPair(ips, port);
         assertEquals(6, perPair.size(), "every pair has a TCP connection: " + perPair);
