@@ -18,6 +18,7 @@ import org.peerpool.PeerEvent.Direction;
 import org.peerpool.config.ConfigWatcher;
 import org.peerpool.pool.PeerSnapshot;
 import org.peerpool.testing.Await;
+import org.peerpool.testing.PairChecker;
 import org.peerpool.testing.Ini;
 import org.peerpool.testing.TestNet;
 import org.peerpool.wire.NodeAddress;
@@ -160,8 +161,7 @@ class HotReloadTest {
         // Node 1 (127.0.0.1, the lowest) moves above everyone: 127.0.0.4.
         NodeAddress moved = TestNet.address(4, addresses.get(0).port());
         List<NodeAddress> after = List.of(moved, addresses.get(1), addresses.get(2));
-        MeshTest.PairProbe probe = new MeshTest.PairProbe(agents, false);
-        probe.start();
+        PairChecker probe = PairChecker.start(List.copyOf(agents), 500);
         ConcurrentLinkedQueue<PeerEvent> atSecond = new ConcurrentLinkedQueue<>();
         agents.get(1).onPeerEvent(atSecond::add);
         Agent m = agents.get(0);
@@ -177,7 +177,7 @@ class HotReloadTest {
                         && agents.stream().allMatch(a -> a.pool().connectionCount() == 2
                         && a.pool().connectedPeers().stream().allMatch(after::contains)),
                 () -> "mesh after move: " + agents.stream().map(a -> a.address() + "=" + a.pool().connectedPeers()).toList());
-        probe.stop();
+        probe.close();
         assertEquals(List.of(), probe.problems());
         for (Agent a : agents) {
             for (PeerSnapshot s : a.pool().snapshots()) {

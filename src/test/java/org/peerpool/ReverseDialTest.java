@@ -12,6 +12,7 @@ import org.peerpool.PeerEvent.Direction;
 import org.peerpool.config.NodeConfig;
 import org.peerpool.pool.PeerSnapshot;
 import org.peerpool.testing.Await;
+import org.peerpool.testing.PairChecker;
 import org.peerpool.testing.TestNet;
 import org.peerpool.wire.NodeAddress;
 
@@ -46,8 +47,7 @@ class ReverseDialTest {
         Agent higher = Agent.builder(cfg.get(1)).ioThreads(1).build();
         agents.add(lower);
         agents.add(higher);
-        MeshTest.PairProbe probe = new MeshTest.PairProbe(agents, false);
-        probe.start();
+        PairChecker probe = PairChecker.start(List.copyOf(agents), 500);
         lower.start();
         higher.start();
 
@@ -73,7 +73,7 @@ class ReverseDialTest {
             return l.localSocket().equals(h.remoteSocket());
         }, "both ends on the same canonical socket");
         assertTrue(higher.pool().superseded() + lower.pool().superseded() >= 1, "the reverse connection was superseded");
-        probe.stop();
+        probe.close();
         assertEquals(List.of(), probe.problems());
         assertEquals(1, lower.pool().connectionCount());
         assertEquals(1, higher.pool().connectionCount());
