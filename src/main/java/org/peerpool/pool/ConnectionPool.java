@@ -271,13 +271,13 @@ public final class ConnectionPool {
     private PeerEntry addEntryLocked(NodeAddress p, boolean configured) {
         PeerEntry e = new PeerEntry(p, configured);
         peers.put(p, e);
-        events.emit(PeerEvent.Kind.ADDED, p, null, configured ? "in the peer list" : "unlisted peer admitted");
+        events.emit(PeerEvent.Kind.ADDED, p, null, configured ? "in the peer list" : "unlisted peer admitted", null);
         return e;
     }
 
     private void removeEntryLocked(PeerEntry e, String reason) {
         if (peers.remove(e.address, e)) {
-            events.emit(PeerEvent.Kind.REMOVED, e.address, null, reason);
+            events.emit(PeerEvent.Kind.REMOVED, e.address, null, reason, null);
         }
     }
 
@@ -639,24 +639,20 @@ public final class ConnectionPool {
         e.current = c;
         cancel(e.reverseTimer);
         e.reverseTimer = null;
-        if (e.failedAttempts > 0) {
-            log.info("{} - Connected to {} ({}{}) after {} failed attempts", self, e.address, c.direction(),
-                    c.isReverse() ? ", reverse" : "", e.failedAttempts);
-        } else {
-            log.info("{} - Connected to {} ({}{})", self, e.address, c.direction(), c.isReverse() ? ", reverse" : "");
-        }
+        String line = "Connected to " + e.address + " (" + c.direction() + (c.isReverse() ? ", reverse" : "") + ")"
+                + (e.failedAttempts > 0 ? " after " + e.failedAttempts + " failed attempts" : "");
         e.failedAttempts = 0;
         e.unloggedFailures = 0;
         startHeartbeat(c);
-        events.emit(PeerEvent.Kind.CONNECTED, e.address, c.direction(), "");
+        events.emit(PeerEvent.Kind.CONNECTED, e.address, c.direction(), "", line);
     }
 
     private void supersedeLocked(PeerEntry e, Connection old) {
         supersededCount.incrementAndGet();
         e.current = null;
         closeLocked(old, "superseded", "superseded");
-        events.emit(PeerEvent.Kind.DISCONNECTED, e.address, old.direction(), "superseded");
-        log.info("{} - Connection with {} superseded by a new one", self, e.address);
+        events.emit(PeerEvent.Kind.DISCONNECTED, e.address, old.direction(), "superseded",
+                "Connection with " + e.address + " superseded by a new one");
     }
 
     private boolean seenAsSelf(String ip) {
@@ -707,8 +703,8 @@ public final class ConnectionPool {
             e.current = null;
             e.closing = goodbye != null ? l : null;
             e.awaySinceNanos = System.nanoTime();
-            log.info("{} - Disconnected from {}: {}", self, e.address, reason);
-            events.emit(PeerEvent.Kind.DISCONNECTED, e.address, c.direction(), reason);
+            events.emit(PeerEvent.Kind.DISCONNECTED, e.address, c.direction(), reason,
+                    "Disconnected from " + e.address + ": " + reason);
             if (!e.configured) {
                 removeEntryLocked(e, "unlisted peer disconnected");
             } else {

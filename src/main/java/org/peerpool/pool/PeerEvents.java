@@ -4,6 +4,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.function.Supplier;
 
 import org.peerpool.PayloadListener;
@@ -17,8 +18,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The pool's subscribers: peer events go out one at a time, in the order the pool
- * emitted them, on the events executor; payloads go to their listeners on the I/O
- * thread they arrived on. A listener that throws is logged and the others still run.
+ * emitted them, on the events executor, each with its INFO line for the operator
+ * (written there too, so console I/O never holds the pool's lock or delays an I/O
+ * thread); payloads go to their listeners on the I/O thread they arrived on. A
+ * listener that throws is logged and the others still run.
  */
 final class PeerEvents {
 
@@ -51,18 +54,28 @@ final class PeerEvents {
         payloadListeners.remove(l);
     }
 
-    /** Queues an event; called under the pool's lock, so the queue order is the order of the changes. */
-    void emit(PeerEvent.Kind kind, NodeAddress peer, Direction direction, String reason) {
+    /**
+     * Queues an event and its INFO line ({@code null}: none); called under the pool's
+     * lock, so the queue order is the order of the changes.
+     */
+    void emit(PeerEvent.Kind kind, NodeAddress peer, Direction direction, String reason, String infoLine) {
         PeerEvent ev = new PeerEvent(kind, peer, direction, reason, Instant.now());
-        events.execute(() -> {
-            for (PeerListener l : peerListeners) {
-                try {
-                    l.onPeerEvent(ev);
-                } catch (RuntimeException ex) {
-                    log.warn("{} - Peer listener failed on {}", self.get(), ev, ex);
+        try {
+            events.execute(() -> {
+                if (infoLine != null) {
+                    log.info("{} - {}", self.get(), infoLine);
                 }
-            }
-        });
+                for (PeerListener l : peerListeners) {
+                    try {
+                        l.onPeerEvent(ev);
+                    } catch (RuntimeException ex) {
+                        log.warn("{} - Peer listener failed on {}", self.get(), ev, ex);
+                    }
+                }
+            });
+        } catch (RejectedExecutionException stopped) {
+            // The agent has stopped and its event thread is gone: nobody is left to tell.
+        }
     }
 
     void deliver(NodeAddress from, Message.Payload p) {
