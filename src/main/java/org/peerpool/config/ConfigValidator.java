@@ -1,0 +1,229 @@
+package org.peerpool.config;
+
+import java.math.BigInteger;
+import java.net.InetAddress;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+import org.apache.commons.configuration2.INIConfiguration;
+import org.apache.commons.configuration2.SubnodeConfiguration;
+import org.peerpool.config.ConfigLoader.Entry;
+import org.peerpool.config.ConfigLoader.LoadResult;
+import org.peerpool.wire.NodeAddress;
+
+import static org.peerpool.config.ConfigLoader.FRAME_HEADER_BYTES;
+import static org.peerpool.config.ConfigLoader.MIN_FRAME_BYTES;
+import static org.peerpool.config.ConfigLoader.WHOLE_NUMBER;
+import static org.peerpool.config.ConfigLoader.at;
+import static org.peerpool.config.ConfigLoader.detail;
+
+/**
+ * Turns the entries {@link ConfigLoader}'s line scan found, and the values
+ * INIConfiguration read for them, into a {@link NodeConfig}: every key checked against
+ * what it may hold, errors naming the file, line, key, value and what was expected,
+ * warnings for what loads but deserves a look. One use per file.
+ */
+final class ConfigValidator {
+
+    private final String file;
+    private final Map<String, Integer> lines = new HashMap<>();
+    private final Map<String, String> values = new HashMap<>();
+    private final List<Integer> peerLines = new ArrayList<>();
+    private final List<String> peerValues = new ArrayList<>();
+    private final List<String> warnings = new ArrayList<>();
+
+    ConfigValidator(String file, List<Entry> entries, INIConfiguration ini) throws ConfigException {
+        this.file = file;
+        Map<String, SubnodeConfiguration> sections = new HashMap<>();
+        List<String> allPeers = null;
+        for (Entry e : entries) {
+            SubnodeConfiguration section = sections.computeIfAbsent(e.section(), name -> {
+                SubnodeConfiguration s = ini.getSection(name);
+                // No ${...} lookups: they read files and the environment, and ${localhost:} does DNS.
+                s.setInterpolator(null);
+                return s;
+            });
+            boolean peer = e.key().equals("peer");
+            if (peer && allPeers == null) {
+                // Repeated keys come back as one list in file order, even across repeated [network] headers.
+                allPeers = section.getList(String.class, "peer");
+            }
+            String value = Objects.toString(peer ? allPeers.get(peerValues.size()) : section.getString(e.key()), "")
+                    .strip();
+            if (value.isEmpty()) {
+                throw at(file, e.line(), e.key() + " has no value");
+            }
+            if (peer) {
+                peerLines.add(e.line());
+                peerValues.add(value);
+            } else {
+                lines.put(e.key(), e.line());
+                values.put(e.key(), value);
+            }
+        }
+    }
+
+    LoadResult validate() throws ConfigException {
+        if (!values.containsKey("local_ip")) {
+            throw new ConfigException(file + ": local_ip is missing (required, e.g. local_ip = 127.0.0.1)");
+        }
+        NodeConfig.Builder b = NodeConfig.builder(localIp());
+        if (has("port")) b.port((int) number("port", 1, 65535));
+        if (has("handshake_timeout_ms")) b.handshakeTimeoutMs(positiveInt("handshake_timeout_ms"));
+        if (has("keepalive_idle_s")) b.keepaliveIdleS(positiveInt("keepalive_idle_s"));
+        if (has("keepalive_interval_s")) b.keepaliveIntervalS(positiveInt("keepalive_interval_s"));
+        if (has("keepalive_count")) b.keepaliveCount(positiveInt("keepalive_count"));
+        if (has("reconnect_min_ms")) b.reconnectMinMs(positiveInt("reconnect_min_ms"));
+        if (has("reconnect_max_ms")) b.reconnectMaxMs(positiveInt("reconnect_max_ms"));
+        if (has("heartbeat_interval_s")) b.heartbeatIntervalS(positiveInt("heartbeat_interval_s"));
+        if (has("idle_timeout_s")) b.idleTimeoutS(positiveInt("idle_timeout_s"));
+        // 0 turns reverse dialing off.
+        if (has("reverse_dial_after_s")) b.reverseDialAfterS(intAtLeast("reverse_dial_after_s", 0));
+        if (has("max_frame_bytes")) b.maxFrameBytes(intAtLeast("max_frame_bytes", MIN_FRAME_BYTES));
+        if (has("max_pending_bytes")) b.maxPendingBytes(number("max_pending_bytes", 1, Long.MAX_VALUE));
+        if (has("accept_unknown_peers")) b.acceptUnknownPeers(bool("accept_unknown_peers"));
+        if (has("max_handshaking")) b.maxHandshaking(positiveInt("max_handshaking"));
+        if (has("max_handshaking_per_ip")) b.maxHandshakingPerIp(positiveInt("max_handshaking_per_ip"));
+        b.peers(peers(b.build().self()));
+        NodeConfig config = b.build();
+        checkPairs(config);
+        if (config.idleTimeoutS() <= config.heartbeatIntervalS()) {
+            String key = has("idle_timeout_s") ? "idle_timeout_s" : "heartbeat_interval_s";
+            warnings.add(where(key) + ": idle_timeout_s (" + config.idleTimeoutS()
+                    + ") is not above heartbeat_interval_s (" + config.heartbeatIntervalS()
+                    + "): healthy but quiet peers may be closed");
+        }
+        return new LoadResult(config, warnings);
+    }
+
+    private InetAddress localIp() throws ConfigException {
+        String value = values.get("local_ip");
+        // An IPv6 local_ip may be written bare or in brackets, like a peer.
+        String host = value.startsWith("[") && value.endsWith("]") ? value.substring(1, value.length() - 1) : value;
+        InetAddress ip;
+        try {
+            ip = NodeAddress.parseIp(host, value);
+        } catch (IllegalArgumentException e) {
+            if (looksLikeAddress(value)) {
+                throw bad("local_ip", value, "an IP without a port (the port is set by port = ...)");
+            }
+            throw new ConfigException(where("local_ip") + ": local_ip = " + value + ": " + detail(e, value));
+        }
+        if (ip.isAnyLocalAddress() || ip.isMulticastAddress()) {
+            throw bad("local_ip", value, "an IP of this node (not a wildcard or multicast address)");
+        }
+        return ip;
+    }
+
+    private static boolean looksLikeAddress(String value) {
+        try {
+            NodeAddress.parse(value);
+            return true;
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
+    }
+
+    private List<NodeAddress> peers(NodeAddress self) throws ConfigException {
+        List<NodeAddress> peers = new ArrayList<>();
+        Map<NodeAddress, Integer> seen = new HashMap<>();
+        for (int i = 0; i < peerValues.size(); i++) {
+            int line = peerLines.get(i);
+            String value = peerValues.get(i);
+            NodeAddress peer;
+            try {
+                peer = NodeAddress.parse(value, self.port());
+            } catch (IllegalArgumentException e) {
+                throw at(file, line, "peer = " + value + ": " + detail(e, value));
+            }
+            if (peer.ip().isAnyLocalAddress() || peer.ip().isMulticastAddress()) {
+                throw at(file, line, "peer = " + value
+                        + ": expected a peer's IP (not a wildcard or multicast address)");
+            }
+            Integer first = seen.putIfAbsent(peer, line);
+            if (first != null) {
+                warnings.add(file + " line " + line + ": duplicate peer " + peer + " counted once (first at line "
+                        + first + ")");
+            } else if (peer.equals(self)) {
+                warnings.add(file + " line " + line + ": own address " + peer + " in the peer list is ignored");
+            }
+            peers.add(peer);
+        }
+        return peers;
+    }
+
+    /** Rules between two keys, reported on a key the file sets (both cannot be defaults). */
+    private void checkPairs(NodeConfig c) throws ConfigException {
+        if (c.reconnectMaxMs() < c.reconnectMinMs()) {
+            throw has("reconnect_max_ms")
+                    ? bad("reconnect_max_ms", values.get("reconnect_max_ms"),
+                            ">= reconnect_min_ms (" + shown("reconnect_min_ms", c.reconnectMinMs()) + ")")
+                    : bad("reconnect_min_ms", values.get("reconnect_min_ms"),
+                            "<= reconnect_max_ms (" + shown("reconnect_max_ms", c.reconnectMaxMs()) + ")");
+        }
+        long needed = (long) c.maxFrameBytes() + FRAME_HEADER_BYTES;
+        if (c.maxPendingBytes() < needed) {
+            throw has("max_pending_bytes")
+                    ? bad("max_pending_bytes", values.get("max_pending_bytes"), ">= max_frame_bytes + "
+                            + FRAME_HEADER_BYTES + " (" + needed + "), so a maximal frame fits the send queue")
+                    : bad("max_frame_bytes", values.get("max_frame_bytes"), "<= max_pending_bytes - "
+                            + FRAME_HEADER_BYTES + " ("
+                            + shown("max_pending_bytes", c.maxPendingBytes() - FRAME_HEADER_BYTES)
+                            + "), so a maximal frame fits the send queue");
+        }
+    }
+
+    private String shown(String key, long n) {
+        return has(key) ? String.valueOf(n) : n + ", from the default";
+    }
+
+    private boolean has(String key) {
+        return values.containsKey(key);
+    }
+
+    private int positiveInt(String key) throws ConfigException {
+        return intAtLeast(key, 1);
+    }
+
+    private int intAtLeast(String key, int min) throws ConfigException {
+        return (int) number(key, min, Integer.MAX_VALUE);
+    }
+
+    private long number(String key, long min, long max) throws ConfigException {
+        String value = values.get(key);
+        String range = "a whole number from " + min + " to " + max;
+        // Only a real bound (a port's) is worth naming up front; the type's limit matters on overflow.
+        String expected = max < Integer.MAX_VALUE ? range : "a whole number >= " + min;
+        if (!WHOLE_NUMBER.matcher(value).matches()) {
+            throw bad(key, value, expected);
+        }
+        BigInteger n = new BigInteger(value);
+        if (n.compareTo(BigInteger.valueOf(min)) < 0) {
+            throw bad(key, value, expected);
+        }
+        if (n.compareTo(BigInteger.valueOf(max)) > 0) {
+            throw bad(key, value, range);
+        }
+        return n.longValueExact();
+    }
+
+    private boolean bool(String key) throws ConfigException {
+        String value = values.get(key);
+        if (value.equalsIgnoreCase("true") || value.equalsIgnoreCase("false")) {
+            return Boolean.parseBoolean(value);
+        }
+        throw bad(key, value, "true or false");
+    }
+
+    private String where(String key) {
+        Integer line = lines.get(key);
+        return line == null ? file : file + " line " + line;
+    }
+
+    private ConfigException bad(String key, String value, String expected) {
+        return new ConfigException(where(key) + ": " + key + " = " + value + ": expected " + expected);
+    }
+}
