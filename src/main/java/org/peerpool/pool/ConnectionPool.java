@@ -86,6 +86,14 @@ public final class ConnectionPool {
     /** Starts accepting handshakes for the configured peers; nothing is dialed yet. */
     public void open() {
         synchronized (lock) {
+            if (!accepting) {
+                // A flood or scan that stopped still gets its "N more" line.
+                timer.scheduleAtFixedRate(() -> {
+                    synchronized (lock) {
+                        poolLog.summarizeQuietBursts();
+                    }
+                }, 1, 1, TimeUnit.MINUTES);
+            }
             accepting = true;
             for (NodeAddress p : config.peers()) {
                 if (!peers.containsKey(p)) {
@@ -561,7 +569,7 @@ public final class ConnectionPool {
                 });
         if (!r.accepted()) {
             handshakeFailures.incrementAndGet();
-            poolLog.warnRepeated("rejected", c.link().remoteAddress(), "Rejected handshake from {}: " + r.rejection());
+            poolLog.warnRepeated("rejection", c.link().remoteAddress(), "Rejected handshake from {}: " + r.rejection());
             c.sendControl(new Message.HandshakeAck(false, yourIp, self.toString(), r.rejection()));
             c.beginClose("rejected: " + r.rejection());
             closer.afterFlush(c.link());

@@ -65,4 +65,11 @@ final class PoolLog {
             log.warn("{} - {} ({} more like it from {} in the last minute)", self.get(), text, held, ip);
         }
     }
+
+    /** Logs the summaries due for bursts that have gone quiet (call about once a minute). */
+    void summarizeQuietBursts() {
+        repeats.drainDue(System.nanoTime()).forEach((kind, held) ->
+                log.warn("{} - {} more {} warnings about {} in the last minute", self.get(), held,
+                        kind.substring(0, kind.indexOf(' ')), kind.substring(kind.indexOf(' ') + 1)));
+    }
 }

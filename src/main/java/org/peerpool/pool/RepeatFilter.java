@@ -1,7 +1,9 @@
 package org.peerpool.pool;
 
 import java.util.HashMap;
+import java.util.Iterator;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -46,5 +48,25 @@ final class RepeatFilter {
         s.heldBack = 0;
         s.lastLoggedNanos = nowNanos;
         return held;
+    }
+
+    /**
+     * The kinds whose window has passed, with the lines held back since their last one
+     * (only kinds that held some back), so a burst that stopped still gets its summary.
+     * Kinds whose window has passed are forgotten: the next line of that kind is again
+     * the first of its kind.
+     */
+    Map<String, Long> drainDue(long nowNanos) {
+        Map<String, Long> due = new TreeMap<>();
+        for (Iterator<Map.Entry<String, Seen>> it = seen.entrySet().iterator(); it.hasNext(); ) {
+            Map.Entry<String, Seen> e = it.next();
+            if (nowNanos - e.getValue().lastLoggedNanos >= WINDOW_NANOS) {
+                if (e.getValue().heldBack > 0) {
+                    due.put(e.getKey(), e.getValue().heldBack);
+                }
+                it.remove();
+            }
+        }
+        return due;
     }
 }
