@@ -26,7 +26,6 @@ public final class Connection {
     private final Direction direction;
     private final int maxFrameBytes;
     private final long maxPendingBytes;
-    private final long openedNanos = System.nanoTime();
 
     private volatile NodeAddress peer;
     private volatile boolean reverse;
@@ -41,7 +40,6 @@ public final class Connection {
 
     private final AtomicLong messagesIn = new AtomicLong();
     private final AtomicLong messagesOut = new AtomicLong();
-    private final AtomicLong unknownMessages = new AtomicLong();
 
     // Timer handles, touched under the pool lock only.
     ScheduledFuture<?> handshakeTimer;
@@ -93,10 +91,6 @@ public final class Connection {
         return messagesOut.get();
     }
 
-    public long unknownMessages() {
-        return unknownMessages.get();
-    }
-
     public long lastMessageAgeMillis() {
         return (System.nanoTime() - lastMessageNanos) / 1_000_000;
     }
@@ -119,10 +113,6 @@ public final class Connection {
         return established ? maxFrameBytes : MessageCodec.MAX_HANDSHAKE_FRAME;
     }
 
-    long ageNanos() {
-        return System.nanoTime() - openedNanos;
-    }
-
     void attach(Link l) {
         this.link = l;
     }
@@ -143,8 +133,6 @@ public final class Connection {
         messagesIn.incrementAndGet();
         if (m instanceof Message.Announce a) {
             lastAnnounce = a;
-        } else if (m instanceof Message.Unknown) {
-            unknownMessages.incrementAndGet();
         }
     }
 

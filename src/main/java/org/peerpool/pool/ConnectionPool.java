@@ -127,21 +127,15 @@ public final class ConnectionPool {
             accepting = false;
             dialing = false;
             for (PeerEntry e : new ArrayList<>(peers.values())) {
-                cancel(e.retry);
-                cancel(e.reverseTimer);
-                e.retry = null;
-                e.reverseTimer = null;
+                cancelTimersLocked(e);
                 collect(closing, e.current);
                 collect(closing, e.attempt);
                 if (e.current != null) {
                     closeLocked(e.current, "shutting down", "shutting down");
                 }
+                // Once its HANDSHAKE is out the responder may already count the connection as up: say why it ends.
                 Connection attempt = e.attempt;
-                e.attempt = null;
-                if (attempt != null) {
-                    // Once its HANDSHAKE is out the responder may already count the connection as up: say why it ends.
-                    closeLocked(attempt, attempt.link() != null ? "shutting down" : null, "shutting down");
-                }
+                abandonAttemptLocked(e, attempt != null && attempt.link() != null ? "shutting down" : null, "shutting down");
             }
             for (Connection c : unidentified.all()) {
                 collect(closing, c);
@@ -213,15 +207,8 @@ public final class ConnectionPool {
         }
         // A dial in flight was judged by the old address; start over by the new rule.
         for (PeerEntry e : new ArrayList<>(peers.values())) {
-            Connection attempt = e.attempt;
-            e.attempt = null;
-            if (attempt != null) {
-                closeLocked(attempt, null, "this node's address changed");
-            }
-            cancel(e.retry);
-            e.retry = null;
-            cancel(e.reverseTimer);
-            e.reverseTimer = null;
+            abandonAttemptLocked(e, null, "this node's address changed");
+            cancelTimersLocked(e);
             e.awaySinceNanos = System.nanoTime();
             planLocked(e, true);
         }
@@ -263,15 +250,8 @@ public final class ConnectionPool {
             closeLocked(e.current, "removed from peer list", "removed from peer list");
         }
         e.configured = false;
-        cancel(e.retry);
-        cancel(e.reverseTimer);
-        e.retry = null;
-        e.reverseTimer = null;
-        Connection attempt = e.attempt;
-        e.attempt = null;
-        if (attempt != null) {
-            closeLocked(attempt, null, "removed from peer list");
-        }
+        cancelTimersLocked(e);
+        abandonAttemptLocked(e, null, "removed from peer list");
         removeEntryLocked(e, "removed from peer list");
         log.info("{} - Peer {} removed", self, e.address);
     }
@@ -589,11 +569,7 @@ public final class ConnectionPool {
             // The peer's canonical dial wins over anything this node was trying itself.
             cancel(e.retry);
             e.retry = null;
-            Connection mine = e.attempt;
-            e.attempt = null;
-            if (mine != null) {
-                closeLocked(mine, null, "superseded by the peer's own dial");
-            }
+            abandonAttemptLocked(e, null, "superseded by the peer's own dial");
         }
         c.markEstablished(null);
         c.sendControl(new Message.HandshakeAck(true, yourIp, self.toString(), ""));
@@ -735,7 +711,6 @@ public final class ConnectionPool {
     private void attemptFailedLocked(PeerEntry e, String reason) {
         e.failedAttempts++;
         e.lastError = reason;
-        e.lastErrorAtMillis = System.currentTimeMillis();
         if (!dialing || !e.configured) {
             return;
         }
@@ -752,6 +727,26 @@ public final class ConnectionPool {
         }
         String m = t.getMessage();
         return m == null || m.isBlank() ? t.getClass().getSimpleName() : m;
+    }
+
+    /** Stops the peer's pending redial and reverse-dial check. */
+    private static void cancelTimersLocked(PeerEntry e) {
+        cancel(e.retry);
+        cancel(e.reverseTimer);
+        e.retry = null;
+        e.reverseTimer = null;
+    }
+
+    /**
+     * Ends this node's dial in progress to {@code e}, if any, without counting it as a
+     * failed attempt: it is detached first, so closing it plans no retry.
+     */
+    private void abandonAttemptLocked(PeerEntry e, String goodbye, String reason) {
+        Connection attempt = e.attempt;
+        e.attempt = null;
+        if (attempt != null) {
+            closeLocked(attempt, goodbye, reason);
+        }
     }
 
     private static void cancel(ScheduledFuture<?> f) {

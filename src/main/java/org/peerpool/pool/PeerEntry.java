@@ -29,7 +29,6 @@ final class PeerEntry {
     /** Consecutive failed dials since the last handshake that succeeded. */
     int failedAttempts;
     String lastError = "";
-    long lastErrorAtMillis;
     /** When this node last had no connection with the peer start (nanoTime). */
     long awaySinceNanos = System.nanoTime();
     /** Failures not yet logged one by one, for the periodic summary. */
