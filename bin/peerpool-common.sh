@@ -44,6 +44,40 @@ find_build() {
     CLASSPATH_ARG="$PEERPOOL_HOME/target/peerpool.jar:$PEERPOOL_HOME/target/lib/*"
 }
 
+# The command line of process $1 (arguments joined by spaces), empty when none runs.
+process_cmdline() {
+    if [ -d /proc/self ]; then
+        [ -r "/proc/$1/cmdline" ] && tr '\0' ' ' <"/proc/$1/cmdline" 2>/dev/null || true
+    else
+        ps -ww -o args= -p "$1" 2>/dev/null || true
+    fi
+}
+
+# Sets METRICS_OPT to the Prometheus JMX exporter agent on 127.0.0.1:$PEERPOOL_METRICS_PORT
+# with $PEERPOOL_CONF/metrics.yaml, or empty when PEERPOOL_METRICS_PORT is unset.
+metrics_option() {
+    METRICS_OPT=""
+    [ -n "${PEERPOOL_METRICS_PORT:-}" ] || return 0
+    case "$PEERPOOL_METRICS_PORT" in
+        *[!0-9]*) die "PEERPOOL_METRICS_PORT must be a port number (1-65535), not '$PEERPOOL_METRICS_PORT'" ;;
+    esac
+    if [ "$PEERPOOL_METRICS_PORT" -lt 1 ] || [ "$PEERPOOL_METRICS_PORT" -gt 65535 ]; then
+        die "PEERPOOL_METRICS_PORT must be a port number (1-65535), not '$PEERPOOL_METRICS_PORT'"
+    fi
+    agent=""
+    for jar in "$PEERPOOL_HOME/lib/$METRICS_AGENT_JAR" "$PEERPOOL_HOME/target/agent/$METRICS_AGENT_JAR"; do
+        if [ -f "$jar" ]; then
+            agent=$jar
+            break
+        fi
+    done
+    [ -n "$agent" ] || die "PEERPOOL_METRICS_PORT is set but $METRICS_AGENT_JAR is not in $PEERPOOL_HOME/lib or target/agent (run 'mvn -DskipTests package')"
+    [ -r "$PEERPOOL_CONF/metrics.yaml" ] || die "PEERPOOL_METRICS_PORT is set but $PEERPOOL_CONF/metrics.yaml is missing (copy it from etc/)"
+    METRICS_OPT="-javaagent:$agent=127.0.0.1:$PEERPOOL_METRICS_PORT:$PEERPOOL_CONF/metrics.yaml"
+}
+
+METRICS_AGENT_JAR=jmx_prometheus_javaagent-1.0.1.jar
+
 is_loopback() {
     case "$1" in
         127.*|localhost|::1|\[::1\]) return 0 ;;
@@ -73,4 +107,8 @@ jmx_options() {
         JMX_OPTS="$JMX_OPTS -Dcom.sun.management.jmxremote.access.file=$PEERPOOL_JMX_ACCESS_FILE"
     fi
     JMX_OPTS="$JMX_OPTS -Dcom.sun.management.jmxremote.ssl=${PEERPOOL_JMX_SSL:-false}"
+    # Over loopback nothing crosses a wire; anywhere else a password without TLS is readable on the way.
+    if ! is_loopback "$host" && [ "${PEERPOOL_JMX_SSL:-false}" != true ]; then
+        echo "peerpool: warning: JMX on $host asks for passwords but PEERPOOL_JMX_SSL is not 'true', so they cross the network in clear; set PEERPOOL_JMX_SSL=true (with a keystore) or tunnel JMX over ssh" >&2
+    fi
 }

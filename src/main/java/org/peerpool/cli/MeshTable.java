@@ -6,21 +6,17 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.TreeSet;
 
 import javax.management.JMException;
-import javax.management.MBeanServerConnection;
 import javax.management.ObjectName;
-import javax.management.remote.JMXConnector;
-import javax.management.remote.JMXConnectorFactory;
-import javax.management.remote.JMXServiceURL;
 
 import org.peerpool.wire.NodeAddress;
 
 /**
- * Prints who is connected to whom, read over remote JMX from running nodes, the way
- * JConsole would read it: only {@code getAttribute} on the beans of DESIGN.md A3.
+ * Prints who is connected to whom, read over remote JMX from running nodes with the
+ * same client and rows as {@code bin/peerpool peers} ({@link OperatorClient},
+ * {@link PeersTable}): only attribute reads on the beans of DESIGN.md A3.
  * {@code --wait S --expect N} first waits up to S seconds until every node reports N
  * connections. Used by {@code bin/peerpool-demo}; exits 0 when the expectation holds
  * (or none was given), 1 when it does not, 2 on bad arguments.
@@ -81,33 +77,21 @@ public final class MeshTable {
     }
 
     private static NodeView readOne(String target) {
-        try {
-            JMXServiceURL url = new JMXServiceURL("service:jmx:rmi:///jndi/rmi://" + target + "/jmxrmi");
-            try (JMXConnector c = JMXConnectorFactory.connect(url)) {
-                return readFrom(target, c.getMBeanServerConnection());
+        try (OperatorClient client = OperatorClient.remote(target)) {
+            ObjectName pool = client.pool();
+            Map<String, Object> counts = client.read(pool, "LocalAddress", "ConnectionCount");
+            Map<String, String> cells = new LinkedHashMap<>();
+            for (Map<String, Object> row : PeersTable.read(client, pool)) {
+                String state = String.valueOf(row.get("State"));
+                cells.put(String.valueOf(row.get("Address")), "CONNECTED".equals(state)
+                        ? ("OUTBOUND".equals(row.get("Direction")) ? "OUT" : "IN") : state);
             }
-        } catch (IOException | JMException | RuntimeException e) {
+            return new NodeView(target, String.valueOf(counts.get("LocalAddress")),
+                    ((Number) counts.get("ConnectionCount")).intValue(), cells, null);
+        } catch (OperatorClient.Unreachable | IOException | JMException | OperatorClient.Refused
+                 | RuntimeException e) {
             return new NodeView(target, "?", -1, Map.of(), "not reachable (" + e.getClass().getSimpleName() + ")");
         }
-    }
-
-    static NodeView readFrom(String target, MBeanServerConnection mbs) throws IOException, JMException {
-        Set<ObjectName> pools = mbs.queryNames(new ObjectName("peerpool:type=ConnectionPool,*"), null);
-        if (pools.isEmpty()) {
-            return new NodeView(target, "?", -1, Map.of(), "no peerpool:type=ConnectionPool bean");
-        }
-        ObjectName pool = pools.iterator().next();
-        String address = (String) mbs.getAttribute(pool, "LocalAddress");
-        int count = (Integer) mbs.getAttribute(pool, "ConnectionCount");
-        Map<String, String> cells = new LinkedHashMap<>();
-        String node = pool.getKeyProperty("node");
-        for (ObjectName peer : mbs.queryNames(new ObjectName("peerpool:type=Peer,node=" + node + ",*"), null)) {
-            String peerAddress = (String) mbs.getAttribute(peer, "Address");
-            String state = (String) mbs.getAttribute(peer, "State");
-            String direction = (String) mbs.getAttribute(peer, "Direction");
-            cells.put(peerAddress, "CONNECTED".equals(state) ? (direction.equals("OUTBOUND") ? "OUT" : "IN") : state);
-        }
-        return new NodeView(target, address, count, cells, null);
     }
 
     static void print(List<NodeView> views, PrintStream out) {
@@ -118,30 +102,27 @@ public final class MeshTable {
                 v.cells().keySet().forEach(a -> columns.add(NodeAddress.parse(a)));
             }
         }
-        // Wide enough for an address and for the longest state word.
-        int width = Math.max("AWAITING_INBOUND".length(), columns.stream().mapToInt(a -> a.toString().length()).max()
-                .orElse(8)) + 2;
-        StringBuilder head = new StringBuilder(pad("NODE", width) + pad("CONN", 6));
-        columns.forEach(c -> head.append(pad(c.toString(), width)));
-        out.println(head.toString().stripTrailing());
+        List<String> headers = new ArrayList<>(List.of("NODE", "CONN"));
+        columns.forEach(c -> headers.add(c.toString()));
+        TextTable t = new TextTable(headers.toArray(String[]::new)).right(1);
+        List<String> unreachable = new ArrayList<>();
         for (NodeView v : views) {
             if (v.error() != null) {
-                out.println(pad(v.jmx(), width) + v.error());
+                unreachable.add(v.jmx() + "  " + v.error());
                 continue;
             }
-            StringBuilder row = new StringBuilder(pad(v.address(), width) + pad(String.valueOf(v.connections()), 6));
+            List<String> row = new ArrayList<>(List.of(v.address(), String.valueOf(v.connections())));
             for (NodeAddress c : columns) {
                 String key = c.toString();
-                row.append(pad(key.equals(v.address()) ? "-" : v.cells().getOrDefault(key, ""), width));
+                row.add(key.equals(v.address()) ? "-" : v.cells().getOrDefault(key, ""));
             }
-            out.println(row.toString().stripTrailing());
+            t.add(row.toArray(String[]::new));
         }
+        // The mesh is as wide as it has nodes: never cut it.
+        t.lines(Integer.MAX_VALUE).forEach(out::println);
+        unreachable.forEach(out::println);
         out.println();
         out.println("OUT: the row's node dialed that peer (it has the lower address); IN: it accepted the peer's dial.");
         out.println("Any other word is the peer's state (CONNECTING, HANDSHAKING, BACKOFF, AWAITING_INBOUND).");
-    }
-
-    private static String pad(String s, int width) {
-        return s.length() >= width ? s + " " : s + " ".repeat(width - s.length());
     }
 }
