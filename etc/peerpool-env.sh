@@ -15,3 +15,9 @@ PEERPOOL_JMX_PORT=${PEERPOOL_JMX_PORT:-}
 #   PEERPOOL_JMX_ACCESS_FILE=/etc/peerpool/jmxremote.access
 #   PEERPOOL_JMX_SSL=true
 PEERPOOL_JMX_HOST=${PEERPOOL_JMX_HOST:-127.0.0.1}
+
+# Prometheus metrics: set a port to serve http://127.0.0.1:PORT/metrics from the
+# Prometheus JMX exporter agent (lib/jmx_prometheus_javaagent-1.0.1.jar), with the
+# bean-to-metric rules of metrics.yaml in this directory. Loopback only; empty: off.
+#   PEERPOOL_METRICS_PORT=9464
+PEERPOOL_METRICS_PORT=${PEERPOOL_METRICS_PORT:-}

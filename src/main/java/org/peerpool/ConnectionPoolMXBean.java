@@ -1,5 +1,7 @@
 package org.peerpool;
 
+import java.util.Map;
+
 /**
  * One node's connection pool over JMX ({@code peerpool:type=ConnectionPool,node="IP:PORT"},
  * DESIGN.md A3): how many peers are connected and in which direction, counters since
@@ -64,6 +66,17 @@ public interface ConnectionPoolMXBean {
     @Description("Accepted TCP connections refused or dropped since start because too many were waiting for "
             + "their HANDSHAKE: from one source IP (max_handshaking_per_ip) or in total (max_handshaking)")
     long getHandshakesRefused();
+
+    @Description("Connections that completed their handshake since start")
+    long getConnectionsOpened();
+
+    @Description("Established connections that ended since start")
+    long getConnectionsClosed();
+
+    @Description("Disconnects since start by kind of reason: the reason up to its first ':' (e.g. 'idle timeout', "
+            + "'I/O error'), a peer's GOODBYE as 'peer said goodbye: REASON' (or 'other' for a reason the "
+            + "protocol does not name)")
+    Map<String, Long> getDisconnectReasons();
 
     @Description("Closes the connection with a peer, sending GOODBYE 'disconnected by operator'. "
             + "Whichever node initiates the pair reconnects after its backoff delay")

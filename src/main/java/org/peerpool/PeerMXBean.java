@@ -75,6 +75,25 @@ public interface PeerMXBean {
     @Description("Why the last dial or handshake with the peer failed; empty if none failed")
     String getLastError();
 
+    @Description("Connections with this peer that ended since this node started")
+    long getDisconnects();
+
+    @Description("The last 10 disconnects, newest first: 'ISO-time reason (connected N s, DIRECTION)'")
+    String[] getRecentDisconnects();
+
+    @Description("When this peer was last connected (Unix time in ms): now while it is, the end of its last "
+            + "connection otherwise; 0 if it never was")
+    long getLastConnectedMillis();
+
+    @Description("How far the peer's clock is ahead of this node's (negative: behind), in ms: its ANNOUNCE "
+            + "timestamp_ms minus this node's time at arrival, median of the last 5, one-way delay included; "
+            + "0 before the first ANNOUNCE")
+    long getClockOffsetMillis();
+
+    @Description("Microseconds from HANDSHAKE sent to HANDSHAKE_ACK received on the current connection, "
+            + "if this node dialed it; -1 otherwise")
+    long getHandshakeRttMicros();
+
     @Description("Closes the connection with this peer, sending GOODBYE 'disconnected by operator'. "
             + "Whichever node initiates the pair reconnects after its backoff delay")
     String disconnect();

@@ -1,5 +1,7 @@
 package org.peerpool.jmx;
 
+import java.util.Map;
+
 import org.peerpool.ConnectionPoolMXBean;
 import org.peerpool.PeerEvent.Direction;
 import org.peerpool.pool.ConnectionPool;
@@ -93,6 +95,21 @@ final class ConnectionPoolBean implements ConnectionPoolMXBean {
     @Override
     public long getHandshakesRefused() {
         return pool.handshakesRefused();
+    }
+
+    @Override
+    public long getConnectionsOpened() {
+        return pool.history().connectionsOpened();
+    }
+
+    @Override
+    public long getConnectionsClosed() {
+        return pool.history().connectionsClosed();
+    }
+
+    @Override
+    public Map<String, Long> getDisconnectReasons() {
+        return pool.history().disconnectReasons();
     }
 
     @Override

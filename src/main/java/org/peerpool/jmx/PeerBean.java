@@ -3,6 +3,7 @@ package org.peerpool.jmx;
 import java.util.function.Function;
 
 import org.peerpool.PeerMXBean;
+import org.peerpool.pool.Connection;
 import org.peerpool.pool.ConnectionPool;
 import org.peerpool.pool.PeerSnapshot;
 import org.peerpool.wire.NodeAddress;
@@ -126,6 +127,31 @@ final class PeerBean implements PeerMXBean {
     @Override
     public String getLastError() {
         return read(s -> OpenValues.text(s.lastError()), "");
+    }
+
+    @Override
+    public long getDisconnects() {
+        return pool.history().of(address).disconnects();
+    }
+
+    @Override
+    public String[] getRecentDisconnects() {
+        return pool.history().of(address).recentDisconnects().toArray(String[]::new);
+    }
+
+    @Override
+    public long getLastConnectedMillis() {
+        return pool.history().of(address).lastConnectedMillis();
+    }
+
+    @Override
+    public long getClockOffsetMillis() {
+        return pool.clocks().offsetMillis(address);
+    }
+
+    @Override
+    public long getHandshakeRttMicros() {
+        return pool.connection(address).map(Connection::handshakeRttMicros).orElse(-1L);
     }
 
     @Override

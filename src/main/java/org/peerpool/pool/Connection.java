@@ -37,6 +37,8 @@ public final class Connection {
     private volatile long lastMessageNanos = System.nanoTime();
     private volatile String observedIp;
     private volatile Message.Announce lastAnnounce;
+    private volatile long attachedNanos;
+    private volatile long handshakeRttMicros = -1;
 
     private final AtomicLong messagesIn = new AtomicLong();
     private final AtomicLong messagesOut = new AtomicLong();
@@ -104,6 +106,11 @@ public final class Connection {
         return lastAnnounce;
     }
 
+    /** Microseconds from HANDSHAKE sent to HANDSHAKE_ACK received, for outbound connections; -1 otherwise. */
+    public long handshakeRttMicros() {
+        return handshakeRttMicros;
+    }
+
     public String closeReason() {
         return closeReason;
     }
@@ -115,6 +122,7 @@ public final class Connection {
 
     void attach(Link l) {
         this.link = l;
+        this.attachedNanos = System.nanoTime();
     }
 
     void identify(NodeAddress p, boolean isReverse) {
@@ -125,6 +133,10 @@ public final class Connection {
     void markEstablished(String seenIp) {
         this.observedIp = seenIp;
         this.connectedSince = Instant.now();
+        if (direction == Direction.OUTBOUND) {
+            // Attached when the TCP connect completed and HANDSHAKE went out: this is one round trip.
+            handshakeRttMicros = (System.nanoTime() - attachedNanos) / 1000;
+        }
         this.established = true;
     }
 

@@ -55,6 +55,8 @@ public final class ConnectionPool {
     private final PeerEvents events;
     private final PoolLog poolLog = new PoolLog(this::self);
     private final GracefulClose closer;
+    private final PeerHistory history = new PeerHistory();
+    private final ClockOffsets clocks = new ClockOffsets(this::self);
 
     private volatile NodeConfig config;
     private volatile NodeAddress self;
@@ -79,6 +81,8 @@ public final class ConnectionPool {
         this.timer = timer;
         this.events = new PeerEvents(events, this::self);
         this.closer = new GracefulClose(timer);
+        this.events.add(history);
+        this.events.add(clocks);
     }
 
     // ---------------------------------------------------------------- lifecycle
@@ -475,6 +479,9 @@ public final class ConnectionPool {
             return;
         }
         c.received(m);
+        if (m instanceof Message.Announce a) {
+            clocks.announced(c.peer(), a.timestampMs(), System.currentTimeMillis());
+        }
         if (m instanceof Message.Payload p) {
             events.deliver(c.peer(), p);
         } else if (m instanceof Message.Goodbye g) {
@@ -947,5 +954,15 @@ public final class ConnectionPool {
 
     public long unknownMessages() {
         return unknownMessages.get();
+    }
+
+    /** Each peer's disconnect history and the pool's open/close counters. */
+    public PeerHistory history() {
+        return history;
+    }
+
+    /** Each peer's clock offset, from its ANNOUNCE heartbeats. */
+    public ClockOffsets clocks() {
+        return clocks;
     }
 }

@@ -1,0 +1,119 @@
+package org.peerpool.pool;
+
+import java.util.Arrays;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
+
+import org.peerpool.PeerEvent;
+import org.peerpool.PeerListener;
+import org.peerpool.wire.NodeAddress;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * How far each peer's clock is from this node's, estimated from its ANNOUNCE
+ * heartbeats: {@code timestamp_ms} minus this node's clock at arrival, the median of
+ * the last {@value #SAMPLES} (so one delayed frame does not move it). The estimate
+ * includes the one-way network delay, a millisecond or less on a LAN. A peer whose
+ * offset passes {@value #WARN_MS} ms (either way) gets one WARN, and one INFO once it
+ * is back under {@value #CLEAR_MS} ms; the gap between the two keeps a clock near the
+ * limit from logging on every heartbeat. A peer's samples outlive its connections
+ * (its clock did not change because the link did) and go with its entry.
+ */
+public final class ClockOffsets implements PeerListener {
+
+    private static final Logger log = LoggerFactory.getLogger(ConnectionPool.class);
+
+    static final int SAMPLES = 5;
+    static final long WARN_MS = 2000;
+    static final long CLEAR_MS = 1000;
+
+    /** What a new sample changed, decided under the tracker's lock and logged after it. */
+    private enum Change { NONE, DRIFTED, RECOVERED }
+
+    /** The last samples of one peer, a ring of {@value #SAMPLES}. */
+    private static final class Tracker {
+        private final long[] ring = new long[SAMPLES];
+        private int count;
+        private int next;
+        private boolean warned;
+        private long median;
+
+        synchronized Change add(long offset) {
+            ring[next] = offset;
+            next = (next + 1) % SAMPLES;
+            count = Math.min(count + 1, SAMPLES);
+            long[] sorted = Arrays.copyOf(ring, count);
+            Arrays.sort(sorted);
+            long lo = sorted[(count - 1) / 2];
+            long hi = sorted[count / 2];
+            // The mean of the middle two, without overflowing on absurd stamps.
+            median = (lo >> 1) + (hi >> 1) + (lo & hi & 1);
+            long off = Math.abs(median);
+            if (!warned && off > WARN_MS) {
+                warned = true;
+                return Change.DRIFTED;
+            }
+            if (warned && off < CLEAR_MS) {
+                warned = false;
+                return Change.RECOVERED;
+            }
+            return Change.NONE;
+        }
+
+        synchronized long median() {
+            return median;
+        }
+    }
+
+    private final Supplier<NodeAddress> self;
+    private final Map<NodeAddress, Tracker> peers = new ConcurrentHashMap<>();
+
+    ClockOffsets(Supplier<NodeAddress> self) {
+        this.self = self;
+    }
+
+    /**
+     * An ANNOUNCE from {@code peer} stamped {@code timestampMs} (its Unix time in ms)
+     * arrived at {@code arrivalMs} (this node's). A stamp past 2^63 ms (a u64 read as a
+     * negative long) is no time at all and is ignored.
+     */
+    void announced(NodeAddress peer, long timestampMs, long arrivalMs) {
+        if (timestampMs < 0) {
+            return;
+        }
+        Tracker t = peers.computeIfAbsent(peer, p -> new Tracker());
+        Change change = t.add(timestampMs - arrivalMs);
+        if (change == Change.NONE) {
+            return;
+        }
+        long median = t.median();
+        if (change == Change.DRIFTED) {
+            log.warn("{} - Clock of peer {} is {} ms {} this node's (median of its last {} ANNOUNCE timestamps, "
+                    + "one-way delay included)", self.get(), peer, Math.abs(median), median > 0 ? "ahead of" : "behind",
+                    SAMPLES);
+        } else {
+            log.info("{} - Clock of peer {} is back within {} ms of this node's ({} ms)", self.get(), peer, CLEAR_MS,
+                    median);
+        }
+    }
+
+    /** The peer's estimated offset in ms (positive: its clock is ahead), 0 before its first ANNOUNCE. */
+    public long offsetMillis(NodeAddress peer) {
+        Tracker t = peers.get(peer);
+        return t == null ? 0 : t.median();
+    }
+
+    /** True once at least one ANNOUNCE of the peer was measured. */
+    public boolean measured(NodeAddress peer) {
+        return peers.containsKey(peer);
+    }
+
+    @Override
+    public void onPeerEvent(PeerEvent e) {
+        if (e.kind() == PeerEvent.Kind.REMOVED) {
+            peers.remove(e.peer());
+        }
+    }
+}
