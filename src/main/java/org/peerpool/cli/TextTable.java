@@ -8,7 +8,9 @@ import java.util.List;
  * An aligned plain-text table for a terminal: each column as wide as its widest cell,
  * two spaces between columns, numbers right-aligned. When the whole would pass the
  * width given, the columns marked shrinkable (free text such as an error) are cut,
- * the last one first, and a cut cell ends in {@code ...}.
+ * the last one first, and a cut cell ends in {@code ...}. If that is not enough (a
+ * long IPv6 address), a first cell too wide for its share goes on a line of its own,
+ * with the rest of its row on the next: a key column is never cut.
  */
 final class TextTable {
 
@@ -69,10 +71,20 @@ final class TextTable {
                 over -= cut;
             }
         }
+        if (over > 0) {
+            width[0] = Math.max(headers[0].length(), width[0] - over);
+        }
         List<String> out = new ArrayList<>();
         out.add(line(headers, width));
         for (String[] r : rows) {
-            out.add(line(r, width));
+            if (r[0].length() > width[0]) {
+                out.add(r[0]);
+                String[] rest = r.clone();
+                rest[0] = "";
+                out.add(line(rest, width));
+            } else {
+                out.add(line(r, width));
+            }
         }
         return out;
     }
@@ -80,7 +92,7 @@ final class TextTable {
     private String line(String[] cells, int[] width) {
         StringBuilder b = new StringBuilder();
         for (int c = 0; c < cells.length; c++) {
-            String cell = fit(cells[c], width[c]);
+            String cell = c == 0 ? cells[c] : fit(cells[c], width[c]);
             String pad = " ".repeat(width[c] - cell.length());
             b.append(c == 0 ? "" : GAP).append(right[c] ? pad + cell : cell + pad);
         }
