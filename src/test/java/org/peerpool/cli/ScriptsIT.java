@@ -103,7 +103,8 @@ class ScriptsIT {
     void demoFormsAWholeMeshReactsToAnEditAndStopsCleanly() throws Exception {
         int port = TestNet.freePort(4);
         int jmxBase = freeTcpBase(4);
-        Path runDir = tmp.resolve("run");
+        // A space in the path: the demo once word-split its node directories (issue 13).
+        Path runDir = tmp.resolve("demo run");
         Map<String, String> env = Map.of("PEERPOOL_RUN", runDir.toString(),
                 "PEERPOOL_DEMO_PORT", String.valueOf(port), "PEERPOOL_DEMO_JMX_BASE", String.valueOf(jmxBase));
         cleanups.add(() -> {
@@ -270,7 +271,8 @@ class ScriptsIT {
             home = dirs.findFirst().orElseThrow();
         }
         for (String f : List.of("bin/peerpool", "bin/peerpool-demo", "etc/peerpool.ini", "etc/log4j2.xml",
-                "etc/peerpool-env.sh", "etc/peerpool.service", "lib/peerpool.jar", "README.md", "CHANGELOG.md")) {
+                "etc/peerpool-env.sh", "etc/peerpool.service", "etc/metrics.yaml", "lib/peerpool.jar",
+                "lib/jmx_prometheus_javaagent-1.0.1.jar", "README.md", "CHANGELOG.md")) {
             assertTrue(Files.exists(home.resolve(f)), "archive has " + f);
         }
         int port = TestNet.freePort(1);
