@@ -138,6 +138,14 @@ class ScriptsIT {
         Result status = run(env, HOME, "bin/peerpool-demo", "status");
         assertEquals(0, status.exit(), status.all());
 
+        // A demo node has PEERPOOL_JMX_PORT: bin/peerpool peers reaches it over that port.
+        Map<String, String> node1 = Map.of("PEERPOOL_CONF", runDir.resolve("demo/node1/etc").toString(),
+                "PEERPOOL_RUN", runDir.resolve("demo/node1/run").toString());
+        Result peers = run(node1, HOME, "bin/peerpool", "peers");
+        assertEquals(0, peers.exit(), peers.all());
+        assertEquals(3, peers.out().lines().filter(l -> l.matches("127\\.0\\.0\\.[234]:\\d+ +CONNECTED +OUTBOUND .*"))
+                .count(), peers.out());
+
         Result stopped = run(env, HOME, "bin/peerpool-demo", "stop");
         assertEquals(0, stopped.exit(), stopped.all());
         assertTrue(ProcessHandle.allProcesses().noneMatch(p -> p.info().commandLine()
