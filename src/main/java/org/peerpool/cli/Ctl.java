@@ -161,7 +161,11 @@ public final class Ctl {
         return EXIT_OK;
     }
 
-    /** Reloads now; a rejected file is the node refusing, so exit 1 with its reason. */
+    /**
+     * Reloads now. A rejected file is the node refusing, so exit 1 with its reason; that
+     * includes a file the node's watcher rejected a moment before this asked (the answer
+     * is then "unchanged", but the file on disk is not in force).
+     */
     private static int reload(OperatorClient client, ObjectName pool, PrintStream out, PrintStream err)
             throws IOException, JMException, OperatorClient.Refused {
         ObjectName config = client.config(pool);
@@ -170,9 +174,14 @@ public final class Ctl {
         }
         Object before = client.read(config, "RejectedCount").get("RejectedCount");
         Object answer = client.invoke(config, "reload");
-        Object after = client.read(config, "RejectedCount").get("RejectedCount");
-        if (before != null && !before.equals(after)) {
+        Map<String, Object> after = client.read(config, "RejectedCount", "LastError");
+        if (before != null && !before.equals(after.get("RejectedCount"))) {
             err.println("peerpool: " + answer);
+            return EXIT_REFUSED;
+        }
+        Object lastError = after.get("LastError");
+        if (lastError != null && !lastError.toString().isEmpty()) {
+            err.println("peerpool: the file was rejected; the previous configuration stays in force: " + lastError);
             return EXIT_REFUSED;
         }
         out.println(answer);

@@ -256,6 +256,20 @@ class OperatorIT {
         assertTrue(reload.out().startsWith("Unchanged: "), reload.out());
         Result usage = ctl(env, "disconnect");
         assertEquals(2, usage.exit(), usage.all());
+
+        // A file that does not validate: reload exits 1 with the reason, whether it or the watcher saw it first.
+        Path ini = conf.resolve("peerpool.ini");
+        String good = Files.readString(ini);
+        Files.writeString(ini, good.replace("port = " + port, "port = 99999"));
+        Result rejected = ctl(env, "reload");
+        assertEquals(1, rejected.exit(), rejected.all());
+        assertEquals(1, rejected.err().lines().count(), rejected.err());
+        assertTrue(rejected.err().contains("port") && rejected.err().contains("99999"), rejected.err());
+        Files.writeString(ini, good);
+        Result restored = ctl(env, "reload");
+        assertEquals(0, restored.exit(), restored.all());
+        assertEquals(3, lower.pool().connectionCount() + third.pool().connectionCount() + fourth.pool().connectionCount(),
+                "the rejected file touched no connection");
     }
 
     private static String get(String url) throws Exception {
