@@ -24,6 +24,7 @@ import javax.management.MBeanParameterInfo;
 import javax.management.MBeanServerConnection;
 import javax.management.Notification;
 import javax.management.ObjectName;
+import javax.management.openmbean.TabularData;
 import javax.management.remote.JMXConnector;
 import javax.management.remote.JMXConnectorFactory;
 import javax.management.remote.JMXConnectorServer;
@@ -55,9 +56,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @Timeout(60)
 class JmxRemoteTest {
 
-    /** The open types a class-less client can read. */
+    /** The open types a class-less client can read; TabularData is a map such as DisconnectReasons. */
     private static final Set<String> OPEN_TYPES = Set.of("int", "long", "boolean", String.class.getName(),
-            String[].class.getName());
+            String[].class.getName(), TabularData.class.getName());
 
     private final JmxNodes nodes = new JmxNodes();
     private Registry registry;
@@ -177,7 +178,7 @@ class JmxRemoteTest {
         for (Attribute a : jmx.getAttributes(name, attributes.toArray(String[]::new)).asList()) {
             Object v = a.getValue();
             assertTrue(v instanceof String || v instanceof Integer || v instanceof Long || v instanceof Boolean
-                    || v instanceof String[], name + " " + a.getName() + " = " + v);
+                    || v instanceof String[] || v instanceof TabularData, name + " " + a.getName() + " = " + v);
         }
         assertEquals(attributes.size(), jmx.getAttributes(name, attributes.toArray(String[]::new)).size(),
                 name + ": every attribute readable");
