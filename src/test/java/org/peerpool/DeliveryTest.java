@@ -276,7 +276,7 @@ class DeliveryTest {
             for (int k = 0; k < perRound; k++) {
                 sent.add(sender.send(to, TOPIC, payload(r * perRound + k)));
                 if (k == perRound / 2) {
-                    assertTrue(sender.pool().disconnect(to, "cut by test"), "connected when cut");
+                    assertTrue(sender.control().disconnect(to, "cut by test"), "connected when cut");
                     cuts++;
                 }
                 if (k % 500 == 499) {

@@ -77,8 +77,8 @@ class JmxNotificationsTest {
         },
         REMOVED_FROM_PEER_LIST("removed from peer list", 180) {
             @Override
-            void happen(Scene s) {
-                s.node.pool().unregister(s.peer);
+            void happen(Scene s) throws IOException {
+                s.node.apply(s.node.pool().config().toBuilder().peers(s.node.pool().config().peers().stream().filter(p -> !p.equals(s.peer)).toList()).build());
             }
         },
         DISCONNECTED_BY_OPERATOR("disconnected by operator", 180) {

@@ -14,7 +14,7 @@ import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 
-import org.apache.mina.core.buffer.IoBuffer;
+import java.nio.ByteBuffer;
 import org.peerpool.wire.Message;
 import org.peerpool.wire.MessageCodec;
 import org.peerpool.wire.NodeAddress;
@@ -67,7 +67,7 @@ public final class RawPeer implements Closeable {
     }
 
     public void send(Message m) throws IOException {
-        IoBuffer b = MessageCodec.encode(m);
+        ByteBuffer b = MessageCodec.encode(m);
         byte[] bytes = new byte[b.remaining()];
         b.get(bytes);
         sendRaw(bytes);

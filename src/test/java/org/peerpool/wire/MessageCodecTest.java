@@ -13,7 +13,6 @@ import java.util.Random;
 import java.util.function.Function;
 import java.util.stream.Stream;
 
-import org.apache.mina.core.buffer.IoBuffer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -55,7 +54,7 @@ class MessageCodecTest {
 
     /** The whole encoded frame as an array, checking it is flipped and its header counts the body. */
     private static byte[] frame(Message m) {
-        IoBuffer buf = MessageCodec.encode(m);
+        ByteBuffer buf = MessageCodec.encode(m);
         assertEquals(0, buf.position(), "encode must return a flipped buffer");
         byte[] out = new byte[buf.remaining()];
         buf.get(out);
