@@ -75,7 +75,8 @@ class LivenessTest {
         Agent agent = start(TestNet.fast(NodeConfig.builder(TestNet.ip(5)).port(port)).addPeer(silent)
                 .idleTimeoutS(1).heartbeatIntervalS(1).reverseDialAfterS(0).build());
         try (RawPeer peer = RawPeer.connect(TestNet.ip(3), agent.address())) {
-            assertTrue(peer.handshakeAs(silent).accepted());
+            // It announces a 100 ms heartbeat: three of them are well inside idle_timeout_s.
+            assertTrue(peer.handshakeAs(silent, new Message.Limits(4194304, 100)).accepted());
             Await.until(Duration.ofSeconds(2), () -> agent.pool().isConnected(silent), "connected");
             long t0 = System.nanoTime();
             // The agent's own ANNOUNCEs keep arriving; this peer answers nothing.

@@ -317,9 +317,11 @@ class MessageCodecTest {
 
     static Stream<Message> oneOfEachType() {
         return Stream.of(
-                new Message.Handshake(1, "127.0.0.2:7100"),
-                new Message.HandshakeAck(true, "127.0.0.2", "127.0.0.3:7100", ""),
-                new Message.HandshakeAck(false, "127.0.0.2", "127.0.0.3:7100", "unknown peer"),
+                // A handshake's trailing bytes come after its limits group; inside the group they are a violation.
+                new Message.Handshake(1, "127.0.0.2:7100", new Message.Limits(65536, 20000)),
+                new Message.HandshakeAck(true, "127.0.0.2", "127.0.0.3:7100", "", new Message.Limits(4096, 100)),
+                new Message.HandshakeAck(false, "127.0.0.2", "127.0.0.3:7100", "unknown peer",
+                        new Message.Limits(4194304, 60000)),
                 new Message.Goodbye("shutting down"),
                 new Message.Announce("127.0.0.2:7100", 3, 1_700_000_000_000L),
                 new Message.Payload("tx", bytes(1, 2, 3)));
