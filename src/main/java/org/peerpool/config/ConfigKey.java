@@ -28,9 +28,9 @@ public enum ConfigKey {
             NodeConfig::keepaliveIntervalS, (b, v) -> b.keepaliveIntervalS((int) v)),
     KEEPALIVE_COUNT("connection", "keepalive_count", Applies.NEW_CONNECTIONS, 3, 1, Integer.MAX_VALUE,
             NodeConfig::keepaliveCount, (b, v) -> b.keepaliveCount((int) v)),
-    RECONNECT_MIN_MS("connection", "reconnect_min_ms", Applies.NEW_CONNECTIONS, 1000, 1, Integer.MAX_VALUE,
+    RECONNECT_MIN_MS("connection", "reconnect_min_ms", Applies.NEXT_DELAY, 1000, 1, Integer.MAX_VALUE,
             NodeConfig::reconnectMinMs, (b, v) -> b.reconnectMinMs((int) v)),
-    RECONNECT_MAX_MS("connection", "reconnect_max_ms", Applies.NEW_CONNECTIONS, 60000, 1, Integer.MAX_VALUE,
+    RECONNECT_MAX_MS("connection", "reconnect_max_ms", Applies.NEXT_DELAY, 60000, 1, Integer.MAX_VALUE,
             NodeConfig::reconnectMaxMs, (b, v) -> b.reconnectMaxMs((int) v)),
     HEARTBEAT_INTERVAL_S("connection", "heartbeat_interval_s", Applies.NEW_CONNECTIONS, 20, 1, Integer.MAX_VALUE,
             NodeConfig::heartbeatIntervalS, (b, v) -> b.heartbeatIntervalS((int) v)),
@@ -58,7 +58,9 @@ public enum ConfigKey {
         /** For connections made after the change; open ones keep what they started with. */
         NEW_CONNECTIONS,
         /** For the next handshake this node answers. */
-        NEXT_HANDSHAKE
+        NEXT_HANDSHAKE,
+        /** For the next reconnect delay this node waits out. */
+        NEXT_DELAY
     }
 
     private final String section;
