@@ -18,6 +18,8 @@ import org.peerpool.config.ConfigWatcher;
 import org.peerpool.config.NodeConfig;
 import org.peerpool.jmx.JmxExposure;
 import org.peerpool.pool.ConnectionPool;
+import org.peerpool.pool.PeerControl;
+import org.peerpool.pool.PoolView;
 import org.peerpool.pool.Link;
 import org.peerpool.transport.Transport;
 import org.peerpool.wire.Message;
@@ -62,7 +64,7 @@ public final class Agent implements AutoCloseable {
         timer.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
         events = Executors.newSingleThreadExecutor(r -> daemon(r, "peerpool-events-" + name));
         pool = new ConnectionPool(b.config, timer, events);
-        transport = new Transport(pool, name, b.ioThreads, b.dialGate);
+        transport = new Transport(pool.transportEvents(), name, b.ioThreads, b.dialGate);
         mbeanServer = b.mbeanServer;
     }
 
@@ -213,7 +215,7 @@ public final class Agent implements AutoCloseable {
     // Before pool.open(), so the Peer beans see every ADDED event.
     private void exposeJmx() {
         if (mbeanServer != null) {
-            jmx = JmxExposure.expose(mbeanServer, pool, watcher);
+            jmx = JmxExposure.expose(mbeanServer, pool, pool, watcher);
         }
     }
 
@@ -262,8 +264,13 @@ public final class Agent implements AutoCloseable {
         return pool.self();
     }
 
-    /** The pool: the single source of truth for this node's peers. */
-    public ConnectionPool pool() {
+    /** A read-only view of the pool, the single source of truth for this node's peers. */
+    public PoolView pool() {
+        return pool;
+    }
+
+    /** The operator's actions on peers (disconnect, connect now), as JMX offers them. */
+    public PeerControl control() {
         return pool;
     }
 

@@ -175,7 +175,8 @@ class DeliveryTest {
             Agent node = start(TestNet.fast(NodeConfig.builder(TestNet.ip(1)).port(port)).addPeer(responder).build());
             RawPeer raw = RawPeer.accept(server);
             sockets.add(raw);
-            assertEquals(new Message.Handshake(1, node.address().toString()), raw.read(), "the node's HANDSHAKE");
+            assertEquals(new Message.Handshake(1, node.address().toString(), new Message.Limits(4194304, 20000)), raw.read(),
+                    "the node's HANDSHAKE, with its limits");
             Thread stopper = new Thread(node::stop, "stopper");
             stopper.start();
             assertEquals(new Message.Goodbye("shutting down"), raw.read(), "GOODBYE before the close");
@@ -276,7 +277,7 @@ class DeliveryTest {
             for (int k = 0; k < perRound; k++) {
                 sent.add(sender.send(to, TOPIC, payload(r * perRound + k)));
                 if (k == perRound / 2) {
-                    assertTrue(sender.pool().disconnect(to, "cut by test"), "connected when cut");
+                    assertTrue(sender.control().disconnect(to, "cut by test"), "connected when cut");
                     cuts++;
                 }
                 if (k % 500 == 499) {

@@ -12,7 +12,6 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.peerpool.config.NodeConfig;
-import org.peerpool.pool.Link;
 import org.peerpool.testing.Await;
 import org.peerpool.testing.RawPeer;
 import org.peerpool.testing.TestNet;
@@ -57,15 +56,16 @@ class LivenessTest {
         NodeAddress low = lower.address();
         NodeAddress high = higher.address();
         Await.until(Duration.ofSeconds(5), () -> lower.pool().isConnected(high) && higher.pool().isConnected(low), "connected");
-        Link dialed = lower.pool().connection(high).orElseThrow().link();
-        Link accepted = higher.pool().connection(low).orElseThrow().link();
-        for (Link l : List.of(dialed, accepted)) {
-            assertTrue(l.socketOption(SO_KEEPALIVE), "SO_KEEPALIVE on " + l.localAddress());
-            assertEquals(7, l.socketOption(ExtendedSocketOptions.TCP_KEEPIDLE), "idle on " + l.localAddress());
-            assertEquals(3, l.socketOption(ExtendedSocketOptions.TCP_KEEPINTERVAL), "interval on " + l.localAddress());
-            assertEquals(4, l.socketOption(ExtendedSocketOptions.TCP_KEEPCOUNT), "count on " + l.localAddress());
+        for (Agent a : List.of(lower, higher)) {
+            NodeAddress other = a == lower ? high : low;
+            String on = a.address() + " to " + other;
+            assertEquals(true, a.pool().socketOption(other, SO_KEEPALIVE).orElseThrow(), "SO_KEEPALIVE on " + on);
+            assertEquals(7, a.pool().socketOption(other, ExtendedSocketOptions.TCP_KEEPIDLE).orElseThrow(), "idle on " + on);
+            assertEquals(3, a.pool().socketOption(other, ExtendedSocketOptions.TCP_KEEPINTERVAL).orElseThrow(), "interval on " + on);
+            assertEquals(4, a.pool().socketOption(other, ExtendedSocketOptions.TCP_KEEPCOUNT).orElseThrow(), "count on " + on);
         }
-        assertEquals(low.ip(), dialed.localAddress().getAddress(), "outbound sockets are bound to local_ip");
+        String dialedFrom = lower.pool().snapshot(high).orElseThrow().localSocket();
+        assertTrue(dialedFrom.startsWith("/" + low.ip().getHostAddress() + ":"), "outbound sockets are bound to local_ip: " + dialedFrom);
     }
 
     @Test
@@ -75,7 +75,8 @@ class LivenessTest {
         Agent agent = start(TestNet.fast(NodeConfig.builder(TestNet.ip(5)).port(port)).addPeer(silent)
                 .idleTimeoutS(1).heartbeatIntervalS(1).reverseDialAfterS(0).build());
         try (RawPeer peer = RawPeer.connect(TestNet.ip(3), agent.address())) {
-            assertTrue(peer.handshakeAs(silent).accepted());
+            // It announces a 100 ms heartbeat: three of them are well inside idle_timeout_s.
+            assertTrue(peer.handshakeAs(silent, new Message.Limits(4194304, 100)).accepted());
             Await.until(Duration.ofSeconds(2), () -> agent.pool().isConnected(silent), "connected");
             long t0 = System.nanoTime();
             // The agent's own ANNOUNCEs keep arriving; this peer answers nothing.

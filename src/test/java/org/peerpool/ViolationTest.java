@@ -267,8 +267,8 @@ class ViolationTest {
     void handshakeFrameOfExactly4096BytesIsAcceptedAndItsTrailingBytesIgnored() throws Exception {
         startAgents();
         RawPeer p = connect();
-        Body body = Body.type(0x01).u32(1).str(three.toString());
-        byte[] frame = body.raw(new byte[4096 - (1 + 4 + 2 + three.toString().length())]).frame();
+        Body body = Body.type(0x01).u32(1).str(three.toString()).u32(4194304).u32(20000);
+        byte[] frame = body.raw(new byte[4096 - (1 + 4 + 2 + three.toString().length() + 8)]).frame();
         assertEquals(4 + 4096, frame.length);
         p.sendRaw(frame);
         Message.HandshakeAck ack = assertInstanceOf(Message.HandshakeAck.class, p.read());

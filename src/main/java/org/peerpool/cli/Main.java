@@ -107,6 +107,10 @@ public final class Main {
         Path logConfig = dir == null ? null : dir.resolve("log4j2.xml");
         if (logConfig != null && Files.isRegularFile(logConfig)) {
             System.setProperty("log4j2.configurationFile", logConfig.toString());
+        } else if (System.getProperty("org.apache.logging.log4j.level") == null) {
+            // The jar ships no logging configuration (an embedder brings its own); Log4j's built-in
+            // console default logs ERROR only, and an operator must still see what changed.
+            System.setProperty("org.apache.logging.log4j.level", "INFO");
         }
     }
 }

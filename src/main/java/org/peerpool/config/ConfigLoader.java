@@ -42,27 +42,22 @@ public final class ConfigLoader {
     }
 
     /** Every section and its keys, in the order the sample file lists them. */
-    static final Map<String, List<String>> KEYS = new LinkedHashMap<>();
+    static final Map<String, List<String>> KEYS = ConfigKey.bySection();
 
-    static {
-        KEYS.put("network", List.of("local_ip", "port", "peer"));
-        KEYS.put("connection", List.of("handshake_timeout_ms", "keepalive_idle_s", "keepalive_interval_s",
-                "keepalive_count", "reconnect_min_ms", "reconnect_max_ms", "heartbeat_interval_s", "idle_timeout_s",
-                "reverse_dial_after_s", "max_frame_bytes", "max_pending_bytes"));
-        KEYS.put("security", List.of("accept_unknown_peers", "max_handshaking", "max_handshaking_per_ip"));
-    }
-
-    static final String SECTION_LIST = "[network], [connection] or [security]";
+    static final String SECTION_LIST = sectionList();
     static final String NEEDED = "expected at least [network] with local_ip = 127.0.0.1";
-    static final int MIN_FRAME_BYTES = 4096;
-    /** The length prefix in front of every frame (PROTOCOL.md). */
-    static final int FRAME_HEADER_BYTES = 4;
 
     static final Pattern HEADER = Pattern.compile("\\[([^\\[\\]]*)\\]\\s*([;#].*)?");
     static final Pattern KEY_VALUE = Pattern.compile("([A-Za-z0-9_.-]+)\\s*=(.*)");
     static final Pattern WHOLE_NUMBER = Pattern.compile("[+-]?[0-9]+");
 
     private ConfigLoader() {
+    }
+
+    /** "[network], [connection] or [security]": every section, for messages. */
+    private static String sectionList() {
+        List<String> names = KEYS.keySet().stream().map(s -> "[" + s + "]").toList();
+        return String.join(", ", names.subList(0, names.size() - 1)) + " or " + names.get(names.size() - 1);
     }
 
     /** Reads and validates {@code file} (UTF-8). */

@@ -14,8 +14,7 @@ import org.peerpool.config.ConfigLoader.Entry;
 import org.peerpool.config.ConfigLoader.LoadResult;
 import org.peerpool.wire.NodeAddress;
 
-import static org.peerpool.config.ConfigLoader.FRAME_HEADER_BYTES;
-import static org.peerpool.config.ConfigLoader.MIN_FRAME_BYTES;
+import static org.peerpool.config.NodeConfig.FRAME_HEADER_BYTES;
 import static org.peerpool.config.ConfigLoader.WHOLE_NUMBER;
 import static org.peerpool.config.ConfigLoader.at;
 import static org.peerpool.config.ConfigLoader.detail;
@@ -71,25 +70,17 @@ final class ConfigValidator {
             throw new ConfigException(file + ": local_ip is missing (required, e.g. local_ip = 127.0.0.1)");
         }
         NodeConfig.Builder b = NodeConfig.builder(localIp());
-        if (has("port")) b.port((int) number("port", 1, 65535));
-        if (has("handshake_timeout_ms")) b.handshakeTimeoutMs(positiveInt("handshake_timeout_ms"));
-        if (has("keepalive_idle_s")) b.keepaliveIdleS(positiveInt("keepalive_idle_s"));
-        if (has("keepalive_interval_s")) b.keepaliveIntervalS(positiveInt("keepalive_interval_s"));
-        if (has("keepalive_count")) b.keepaliveCount(positiveInt("keepalive_count"));
-        if (has("reconnect_min_ms")) b.reconnectMinMs(positiveInt("reconnect_min_ms"));
-        if (has("reconnect_max_ms")) b.reconnectMaxMs(positiveInt("reconnect_max_ms"));
-        if (has("heartbeat_interval_s")) b.heartbeatIntervalS(positiveInt("heartbeat_interval_s"));
-        if (has("idle_timeout_s")) b.idleTimeoutS(positiveInt("idle_timeout_s"));
-        // 0 turns reverse dialing off.
-        if (has("reverse_dial_after_s")) b.reverseDialAfterS(intAtLeast("reverse_dial_after_s", 0));
-        if (has("max_frame_bytes")) b.maxFrameBytes(intAtLeast("max_frame_bytes", MIN_FRAME_BYTES));
-        if (has("max_pending_bytes")) b.maxPendingBytes(number("max_pending_bytes", 1, Long.MAX_VALUE));
-        if (has("accept_unknown_peers")) b.acceptUnknownPeers(bool("accept_unknown_peers"));
-        if (has("max_handshaking")) b.maxHandshaking(positiveInt("max_handshaking"));
-        if (has("max_handshaking_per_ip")) b.maxHandshakingPerIp(positiveInt("max_handshaking_per_ip"));
+        for (ConfigKey k : ConfigKey.values()) {
+            if (k.isNumber() && has(k.key())) {
+                k.set(b, number(k));
+            }
+        }
+        if (has(ConfigKey.ACCEPT_UNKNOWN_PEERS.key())) {
+            b.acceptUnknownPeers(bool(ConfigKey.ACCEPT_UNKNOWN_PEERS.key()));
+        }
+        checkPairs(b);
         b.peers(peers(b.build().self()));
         NodeConfig config = b.build();
-        checkPairs(config);
         if (config.idleTimeoutS() <= config.heartbeatIntervalS()) {
             String key = has("idle_timeout_s") ? "idle_timeout_s" : "heartbeat_interval_s";
             warnings.add(where(key) + ": idle_timeout_s (" + config.idleTimeoutS()
@@ -155,8 +146,12 @@ final class ConfigValidator {
         return peers;
     }
 
-    /** Rules between two keys, reported on a key the file sets (both cannot be defaults). */
-    private void checkPairs(NodeConfig c) throws ConfigException {
+    /**
+     * Rules between two keys, reported on a key the file sets (both cannot be defaults);
+     * checked before {@link NodeConfig} checks them again, to name the line.
+     */
+    private void checkPairs(NodeConfig.Builder b) throws ConfigException {
+        PairView c = new PairView(b);
         if (c.reconnectMaxMs() < c.reconnectMinMs()) {
             throw has("reconnect_max_ms")
                     ? bad("reconnect_max_ms", values.get("reconnect_max_ms"),
@@ -176,6 +171,13 @@ final class ConfigValidator {
         }
     }
 
+    /** The four values the pair rules read, taken from the builder before it builds. */
+    private record PairView(int reconnectMinMs, int reconnectMaxMs, int maxFrameBytes, long maxPendingBytes) {
+        PairView(NodeConfig.Builder b) {
+            this(b.reconnectMinMs(), b.reconnectMaxMs(), b.maxFrameBytes(), b.maxPendingBytes());
+        }
+    }
+
     private String shown(String key, long n) {
         return has(key) ? String.valueOf(n) : n + ", from the default";
     }
@@ -184,28 +186,17 @@ final class ConfigValidator {
         return values.containsKey(key);
     }
 
-    private int positiveInt(String key) throws ConfigException {
-        return intAtLeast(key, 1);
-    }
-
-    private int intAtLeast(String key, int min) throws ConfigException {
-        return (int) number(key, min, Integer.MAX_VALUE);
-    }
-
-    private long number(String key, long min, long max) throws ConfigException {
-        String value = values.get(key);
-        String range = "a whole number from " + min + " to " + max;
-        // Only a real bound (a port's) is worth naming up front; the type's limit matters on overflow.
-        String expected = max < Integer.MAX_VALUE ? range : "a whole number >= " + min;
+    private long number(ConfigKey k) throws ConfigException {
+        String value = values.get(k.key());
         if (!WHOLE_NUMBER.matcher(value).matches()) {
-            throw bad(key, value, expected);
+            throw bad(k.key(), value, k.expected());
         }
         BigInteger n = new BigInteger(value);
-        if (n.compareTo(BigInteger.valueOf(min)) < 0) {
-            throw bad(key, value, expected);
+        if (n.compareTo(BigInteger.valueOf(k.min())) < 0) {
+            throw bad(k.key(), value, k.expected());
         }
-        if (n.compareTo(BigInteger.valueOf(max)) > 0) {
-            throw bad(key, value, range);
+        if (n.compareTo(BigInteger.valueOf(k.max())) > 0) {
+            throw bad(k.key(), value, k.range());
         }
         return n.longValueExact();
     }

@@ -55,7 +55,10 @@ public final class ConfigWatcher implements ConfigControl, AutoCloseable {
     private final Path file;
     private final List<ConfigListener> listeners = new CopyOnWriteArrayList<>();
     private volatile ConfigStatus status;
+    /** The content last applied, or last rejected as invalid: not read again until it changes. */
     private byte[] lastSeenDigest;
+    /** Valid content whose apply failed: tried again at every check until it applies or changes. */
+    private byte[] failedApplyDigest;
     private volatile State state = State.NEW;
     private Applier applier;
     private volatile Thread thread;
@@ -168,9 +171,15 @@ public final class ConfigWatcher implements ConfigControl, AutoCloseable {
         return check();
     }
 
-    /** Reads the file; applies it if its content changed and it validates. */
+    /**
+     * Reads the file; applies it if its content changed and it validates. Only a
+     * running watcher applies anything. A file that does not validate is rejected once
+     * and not read again until it changes; a valid file whose apply failed (its port is
+     * taken, say) is not taken as seen, so the next check tries it again, logging
+     * the same failure only once.
+     */
     synchronized boolean check() {
-        if (state == State.STOPPED) {
+        if (state != State.RUNNING) {
             return false;
         }
         String text;
@@ -183,23 +192,35 @@ public final class ConfigWatcher implements ConfigControl, AutoCloseable {
         if (Arrays.equals(digest, lastSeenDigest)) {
             return false;
         }
-        lastSeenDigest = digest;
+        boolean retry = Arrays.equals(digest, failedApplyDigest);
         NodeConfig next;
         try {
             ConfigLoader.LoadResult r = ConfigLoader.parseWithWarnings(text, file.toString());
-            r.warnings().forEach(w -> log.warn("{}", w));
+            if (!retry) {
+                r.warnings().forEach(w -> log.warn("{}", w));
+            }
             next = r.config();
         } catch (ConfigException e) {
+            lastSeenDigest = digest;
+            failedApplyDigest = null;
             return reject(e.getMessage());
         }
         NodeConfig previous = status.config();
         try {
-            if (applier != null) {
-                applier.apply(next);
-            }
+            applier.apply(next);
         } catch (Exception e) {
-            return reject(file + ": cannot apply: " + (e.getMessage() == null ? e : e.getMessage()));
+            String message = file + ": cannot apply: " + (e.getMessage() == null ? e : e.getMessage())
+                    + " (tried again at every check)";
+            boolean same = retry && message.equals(status.lastError());
+            failedApplyDigest = digest;
+            if (same) {
+                log.debug("Config apply still fails, will retry: {}", message);
+                return false;
+            }
+            return reject(message);
         }
+        lastSeenDigest = digest;
+        failedApplyDigest = null;
         ConfigStatus s = status;
         status = new ConfigStatus(file, next, Instant.now(), s.reloadCount() + 1, s.rejectedCount(), "");
         log.info("Config reloaded from {}: {} peers", file, next.peers().size());

@@ -14,9 +14,10 @@ import org.peerpool.wire.NodeAddress;
  * whole. {@code peers} is sorted by address order, without duplicates and without
  * this node's own address.
  *
- * <p>Live keys: {@code local_ip}, {@code port} (rebind and re-judge every pair) and
- * {@code peer} (diffed: added peers are dialed or awaited, removed ones closed).
- * Every other key applies to connections made after the change.
+ * <p>It holds its own invariants, however it is built: every number within its
+ * key's range and the rules between keys (see {@link ConfigKey}, which also says when
+ * a change of each key takes effect). The loader checks the same first, to name the
+ * file and line; a builder used in code fails here, before any part of the node sees it.
  */
 public record NodeConfig(
         // [network] -- applied live, as a diff
@@ -42,12 +43,48 @@ public record NodeConfig(
 
     public static final int DEFAULT_PORT = 7100;
 
+    /** The length prefix in front of every frame (PROTOCOL.md section 2). */
+    public static final int FRAME_HEADER_BYTES = 4;
+
     public NodeConfig {
         Objects.requireNonNull(localIp, "localIp");
+        Objects.requireNonNull(peers, "peers");
+        if (localIp.isAnyLocalAddress() || localIp.isMulticastAddress()) {
+            throw new IllegalArgumentException("local_ip: " + localIp.getHostAddress()
+                    + " (expected: an IP of this node, not a wildcard or multicast address)");
+        }
+        check(ConfigKey.PORT, port);
+        check(ConfigKey.HANDSHAKE_TIMEOUT_MS, handshakeTimeoutMs);
+        check(ConfigKey.KEEPALIVE_IDLE_S, keepaliveIdleS);
+        check(ConfigKey.KEEPALIVE_INTERVAL_S, keepaliveIntervalS);
+        check(ConfigKey.KEEPALIVE_COUNT, keepaliveCount);
+        check(ConfigKey.RECONNECT_MIN_MS, reconnectMinMs);
+        check(ConfigKey.RECONNECT_MAX_MS, reconnectMaxMs);
+        check(ConfigKey.HEARTBEAT_INTERVAL_S, heartbeatIntervalS);
+        check(ConfigKey.IDLE_TIMEOUT_S, idleTimeoutS);
+        check(ConfigKey.REVERSE_DIAL_AFTER_S, reverseDialAfterS);
+        check(ConfigKey.MAX_FRAME_BYTES, maxFrameBytes);
+        check(ConfigKey.MAX_PENDING_BYTES, maxPendingBytes);
+        check(ConfigKey.MAX_HANDSHAKING, maxHandshaking);
+        check(ConfigKey.MAX_HANDSHAKING_PER_IP, maxHandshakingPerIp);
+        if (reconnectMaxMs < reconnectMinMs) {
+            throw new IllegalArgumentException("reconnect_max_ms: " + reconnectMaxMs
+                    + " (expected: >= reconnect_min_ms = " + reconnectMinMs + ")");
+        }
+        if (maxPendingBytes < (long) maxFrameBytes + FRAME_HEADER_BYTES) {
+            throw new IllegalArgumentException("max_pending_bytes: " + maxPendingBytes + " (expected: >= max_frame_bytes + "
+                    + FRAME_HEADER_BYTES + " = " + ((long) maxFrameBytes + FRAME_HEADER_BYTES) + ")");
+        }
         NodeAddress self = NodeAddress.of(localIp, port);
         TreeSet<NodeAddress> sorted = new TreeSet<>(peers);
         sorted.remove(self);
         peers = List.copyOf(sorted);
+    }
+
+    private static void check(ConfigKey k, long v) {
+        if (v < k.min() || v > k.max()) {
+            throw new IllegalArgumentException(k.key() + ": " + v + " (expected: " + k.range() + ")");
+        }
     }
 
     /** This node's own address: {@code local_ip} and {@code port}. */
@@ -63,47 +100,43 @@ public record NodeConfig(
     /** A builder starting from this snapshot, to derive a changed one. */
     public Builder toBuilder() {
         Builder b = new Builder(localIp);
-        b.port = port;
         b.peers = new ArrayList<>(peers);
-        b.handshakeTimeoutMs = handshakeTimeoutMs;
-        b.keepaliveIdleS = keepaliveIdleS;
-        b.keepaliveIntervalS = keepaliveIntervalS;
-        b.keepaliveCount = keepaliveCount;
-        b.reconnectMinMs = reconnectMinMs;
-        b.reconnectMaxMs = reconnectMaxMs;
-        b.heartbeatIntervalS = heartbeatIntervalS;
-        b.idleTimeoutS = idleTimeoutS;
-        b.reverseDialAfterS = reverseDialAfterS;
-        b.maxFrameBytes = maxFrameBytes;
-        b.maxPendingBytes = maxPendingBytes;
+        for (ConfigKey k : ConfigKey.values()) {
+            if (k.isNumber()) {
+                k.set(b, k.valueIn(this));
+            }
+        }
         b.acceptUnknownPeers = acceptUnknownPeers;
-        b.maxHandshaking = maxHandshaking;
-        b.maxHandshakingPerIp = maxHandshakingPerIp;
         return b;
     }
 
     /** Mutable builder for {@link NodeConfig}; tests and the loader use it. */
     public static final class Builder {
         private InetAddress localIp;
-        private int port = DEFAULT_PORT;
+        private int port;
         private List<NodeAddress> peers = new ArrayList<>();
-        private int handshakeTimeoutMs = 5000;
-        private int keepaliveIdleS = 30;
-        private int keepaliveIntervalS = 10;
-        private int keepaliveCount = 3;
-        private int reconnectMinMs = 1000;
-        private int reconnectMaxMs = 60000;
-        private int heartbeatIntervalS = 60;
-        private int idleTimeoutS = 180;
-        private int reverseDialAfterS = 120;
-        private int maxFrameBytes = 4194304;
-        private long maxPendingBytes = 16777216;
+        private int handshakeTimeoutMs;
+        private int keepaliveIdleS;
+        private int keepaliveIntervalS;
+        private int keepaliveCount;
+        private int reconnectMinMs;
+        private int reconnectMaxMs;
+        private int heartbeatIntervalS;
+        private int idleTimeoutS;
+        private int reverseDialAfterS;
+        private int maxFrameBytes;
+        private long maxPendingBytes;
         private boolean acceptUnknownPeers;
-        private int maxHandshaking = 256;
-        private int maxHandshakingPerIp = 8;
+        private int maxHandshaking;
+        private int maxHandshakingPerIp;
 
         private Builder(InetAddress localIp) {
             this.localIp = localIp;
+            for (ConfigKey k : ConfigKey.values()) {
+                if (k.isNumber()) {
+                    k.set(this, k.defaultValue());
+                }
+            }
         }
 
         public Builder localIp(InetAddress v) { localIp = v; return this; }
@@ -125,6 +158,13 @@ public record NodeConfig(
         public Builder maxHandshaking(int v) { maxHandshaking = v; return this; }
         public Builder maxHandshakingPerIp(int v) { maxHandshakingPerIp = v; return this; }
 
+        // Read back by the loader, which checks the rules between keys before building, to name the line.
+        int reconnectMinMs() { return reconnectMinMs; }
+        int reconnectMaxMs() { return reconnectMaxMs; }
+        int maxFrameBytes() { return maxFrameBytes; }
+        long maxPendingBytes() { return maxPendingBytes; }
+
+        /** The snapshot; throws {@link IllegalArgumentException} naming the key when a value is out of range. */
         public NodeConfig build() {
             return new NodeConfig(localIp, port, peers, handshakeTimeoutMs, keepaliveIdleS, keepaliveIntervalS,
                     keepaliveCount, reconnectMinMs, reconnectMaxMs, heartbeatIntervalS, idleTimeoutS,

@@ -50,13 +50,13 @@ final class ConfigBean implements ConfigMXBean {
 
     @Override
     public String reload() {
-        long rejectedBefore = control.status().rejectedCount();
         if (control.reloadNow()) {
             return "Reloaded " + getFile();
         }
+        // A rejection stands until the file changes: asking again must not answer "unchanged".
         ConfigStatus after = control.status();
-        return after.rejectedCount() > rejectedBefore
-                ? "Rejected; the previous configuration stays in force: " + after.lastError()
-                : "Unchanged: " + getFile() + " holds the configuration in force";
+        return after.lastError().isEmpty()
+                ? "Unchanged: " + getFile() + " holds the configuration in force"
+                : "Rejected; the previous configuration stays in force: " + after.lastError();
     }
 }

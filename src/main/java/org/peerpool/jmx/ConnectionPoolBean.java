@@ -4,17 +4,17 @@ import java.util.Map;
 
 import org.peerpool.ConnectionPoolMXBean;
 import org.peerpool.PeerEvent.Direction;
-import org.peerpool.pool.ConnectionPool;
+import org.peerpool.pool.PoolView;
 import org.peerpool.pool.PeerSnapshot;
 import org.peerpool.pool.PeerState;
 
 /** {@link ConnectionPoolMXBean} read straight from the pool on every call. */
 final class ConnectionPoolBean implements ConnectionPoolMXBean {
 
-    private final ConnectionPool pool;
+    private final PoolView pool;
     private final PeerOperations operations;
 
-    ConnectionPoolBean(ConnectionPool pool, PeerOperations operations) {
+    ConnectionPoolBean(PoolView pool, PeerOperations operations) {
         this.pool = pool;
         this.operations = operations;
     }

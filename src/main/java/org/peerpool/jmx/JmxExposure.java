@@ -7,7 +7,8 @@ import javax.management.MBeanServer;
 import org.peerpool.ConfigMXBean;
 import org.peerpool.ConnectionPoolMXBean;
 import org.peerpool.config.ConfigControl;
-import org.peerpool.pool.ConnectionPool;
+import org.peerpool.pool.PeerControl;
+import org.peerpool.pool.PoolView;
 import org.peerpool.wire.NodeAddress;
 
 /**
@@ -19,19 +20,19 @@ import org.peerpool.wire.NodeAddress;
  */
 public final class JmxExposure implements AutoCloseable {
 
-    private final ConnectionPool pool;
+    private final PoolView pool;
     private final ConfigControl config;
     private final MBeanRegistry registry;
     private final PeerNotifier peerNotifier;
     private final PeerBeans peerBeans;
     private final ConfigNotifier configNotifier;
 
-    private JmxExposure(MBeanServer server, ConnectionPool pool, ConfigControl config) {
+    private JmxExposure(MBeanServer server, PoolView pool, PeerControl control, ConfigControl config) {
         NodeAddress node = pool.self();
         this.pool = pool;
         this.config = config;
         this.registry = new MBeanRegistry(server);
-        PeerOperations operations = new PeerOperations(pool);
+        PeerOperations operations = new PeerOperations(pool, control);
         this.peerNotifier = new PeerNotifier(JmxNames.pool(node));
         this.peerBeans = new PeerBeans(pool, node, registry, operations);
         this.configNotifier = config == null ? null : new ConfigNotifier(JmxNames.config(node));
@@ -54,8 +55,10 @@ public final class JmxExposure implements AutoCloseable {
      * closed. Expose before {@link ConnectionPool#open()} to see every peer from its start;
      * peers that already exist are registered too.
      */
-    public static JmxExposure expose(MBeanServer server, ConnectionPool pool, ConfigControl configOrNull) {
+    public static JmxExposure expose(MBeanServer server, PoolView pool, PeerControl control,
+                                     ConfigControl configOrNull) {
         return new JmxExposure(Objects.requireNonNull(server, "server"), Objects.requireNonNull(pool, "pool"),
+                Objects.requireNonNull(control, "control"),
                 configOrNull);
     }
 

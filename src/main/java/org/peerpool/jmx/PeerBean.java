@@ -3,8 +3,7 @@ package org.peerpool.jmx;
 import java.util.function.Function;
 
 import org.peerpool.PeerMXBean;
-import org.peerpool.pool.Connection;
-import org.peerpool.pool.ConnectionPool;
+import org.peerpool.pool.PoolView;
 import org.peerpool.pool.PeerSnapshot;
 import org.peerpool.wire.NodeAddress;
 
@@ -15,11 +14,11 @@ import org.peerpool.wire.NodeAddress;
  */
 final class PeerBean implements PeerMXBean {
 
-    private final ConnectionPool pool;
+    private final PoolView pool;
     private final NodeAddress address;
     private final PeerOperations operations;
 
-    PeerBean(ConnectionPool pool, NodeAddress address, PeerOperations operations) {
+    PeerBean(PoolView pool, NodeAddress address, PeerOperations operations) {
         this.pool = pool;
         this.address = address;
         this.operations = operations;
@@ -46,7 +45,7 @@ final class PeerBean implements PeerMXBean {
 
     @Override
     public String getRole() {
-        return pool.shouldConnectTo(address) ? "INITIATOR" : "RESPONDER";
+        return pool.initiates(address) ? "INITIATOR" : "RESPONDER";
     }
 
     @Override
@@ -151,7 +150,7 @@ final class PeerBean implements PeerMXBean {
 
     @Override
     public long getHandshakeRttMicros() {
-        return pool.connection(address).map(Connection::handshakeRttMicros).orElse(-1L);
+        return read(PeerSnapshot::handshakeRttMicros, -1L);
     }
 
     @Override

@@ -7,7 +7,7 @@ import java.util.Set;
 import org.peerpool.PeerEvent;
 import org.peerpool.PeerListener;
 import org.peerpool.PeerMXBean;
-import org.peerpool.pool.ConnectionPool;
+import org.peerpool.pool.PoolView;
 import org.peerpool.pool.PeerSnapshot;
 import org.peerpool.wire.NodeAddress;
 
@@ -19,7 +19,7 @@ import org.peerpool.wire.NodeAddress;
  */
 final class PeerBeans implements PeerListener {
 
-    private final ConnectionPool pool;
+    private final PoolView pool;
     private final NodeAddress node;
     private final MBeanRegistry registry;
     private final PeerOperations operations;
@@ -28,7 +28,7 @@ final class PeerBeans implements PeerListener {
     /** Peers removed before {@link #registerExisting()} finished; null after. */
     private Set<NodeAddress> removedBeforeSync = new HashSet<>();
 
-    PeerBeans(ConnectionPool pool, NodeAddress node, MBeanRegistry registry, PeerOperations operations) {
+    PeerBeans(PoolView pool, NodeAddress node, MBeanRegistry registry, PeerOperations operations) {
         this.pool = pool;
         this.node = node;
         this.registry = registry;

@@ -1,6 +1,7 @@
 package org.peerpool.jmx;
 
-import org.peerpool.pool.ConnectionPool;
+import org.peerpool.pool.PeerControl;
+import org.peerpool.pool.PoolView;
 import org.peerpool.pool.PeerSnapshot;
 import org.peerpool.wire.NodeAddress;
 
@@ -15,10 +16,12 @@ final class PeerOperations {
     /** The GOODBYE reason the peer receives, and the disconnect reason this node reports. */
     static final String OPERATOR_REASON = "disconnected by operator";
 
-    private final ConnectionPool pool;
+    private final PoolView pool;
+    private final PeerControl control;
 
-    PeerOperations(ConnectionPool pool) {
+    PeerOperations(PoolView pool, PeerControl control) {
         this.pool = pool;
+        this.control = control;
     }
 
     /** Parses an operator's peer address; a missing port means this node's port, as in the config. */
@@ -37,19 +40,19 @@ final class PeerOperations {
     }
 
     String disconnect(NodeAddress peer) {
-        if (!pool.disconnect(peer, OPERATOR_REASON)) {
+        if (!control.disconnect(peer, OPERATOR_REASON)) {
             return "Not connected to " + peer + " (" + state(peer) + "); nothing to close";
         }
-        return "Disconnected from " + peer + "; " + (pool.shouldConnectTo(peer)
+        return "Disconnected from " + peer + "; " + (pool.initiates(peer)
                 ? "this node redials it after its backoff delay"
                 : peer + " is the initiator and redials by its own rules");
     }
 
     String connectNow(NodeAddress peer) {
-        if (!pool.shouldConnectTo(peer)) {
+        if (!pool.initiates(peer)) {
             return "Nothing to do: " + peer + " has the lower address, so it dials this node";
         }
-        if (!pool.connectNow(peer)) {
+        if (!control.connectNow(peer)) {
             return "Nothing to do: " + peer + " is " + state(peer);
         }
         return "Dialing " + peer + " now";

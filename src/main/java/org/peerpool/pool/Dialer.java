@@ -4,8 +4,8 @@ import org.peerpool.wire.NodeAddress;
 
 /**
  * Opens outbound TCP connections for the pool. The result comes back later, on
- * another thread, as {@link ConnectionPool#onDialConnected} or
- * {@link ConnectionPool#onDialFailed} for the same {@code attempt}.
+ * another thread, as {@link TransportEvents#onDialConnected} or
+ * {@link TransportEvents#onDialFailed} for the same {@code attempt}.
  */
 public interface Dialer {
 

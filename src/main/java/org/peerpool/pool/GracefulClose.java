@@ -4,7 +4,6 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
-import org.peerpool.wire.Message;
 
 /**
  * Ends a connection politely without letting it hang: GOODBYE after everything queued
@@ -38,7 +37,7 @@ final class GracefulClose {
      * and a new connection cannot cut that short.
      */
     void goodbye(Connection c, Link l, String reason) {
-        c.sendControl(new Message.Goodbye(reason)).whenComplete((v, failed) -> {
+        c.sendGoodbye(reason).whenComplete((v, failed) -> {
             if (failed == null) {
                 l.shutdownOutput();
             } else {
@@ -71,7 +70,7 @@ final class GracefulClose {
                     watchFlush(l, out, deadlineNanos);
                 }
             }, GRACE_MS, TimeUnit.MILLISECONDS);
-        } catch (RejectedExecutionException e) {
+        } catch (RejectedExecutionException stopped) {
             // The node is stopping and its timer is gone: nobody will wait for this flush.
             l.closeNow();
         }

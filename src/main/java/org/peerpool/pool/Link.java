@@ -3,9 +3,9 @@ package org.peerpool.pool;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.SocketOption;
+import java.nio.ByteBuffer;
 import java.util.concurrent.CompletableFuture;
 
-import org.apache.mina.core.buffer.IoBuffer;
 
 /**
  * One open TCP connection as the pool sees it: somewhere to write whole frames and
@@ -19,8 +19,21 @@ public interface Link {
 
     InetSocketAddress localAddress();
 
-    /** Queues one whole frame; the future completes once it is written, or fails. */
-    CompletableFuture<Void> write(IoBuffer frame);
+    /**
+     * Queues one whole frame; the future completes once it is written, or fails with a
+     * {@link org.peerpool.SendFailedException}. Futures are never completed while a lock
+     * of the link is held.
+     */
+    CompletableFuture<Void> write(ByteBuffer frame);
+
+    /**
+     * Queues the last frame (a GOODBYE): every later {@link #write} fails at once, so
+     * nothing can be queued behind it and reported written.
+     */
+    CompletableFuture<Void> writeLast(ByteBuffer frame);
+
+    /** Sets how long the connection may receive nothing before it is reported idle. */
+    void readIdleSeconds(int seconds);
 
     /** Bytes queued and not yet written to the socket. */
     long queuedBytes();

@@ -59,9 +59,22 @@ final class PeerEvents {
      * lock, so the queue order is the order of the changes.
      */
     void emit(PeerEvent.Kind kind, NodeAddress peer, Direction direction, String reason, String infoLine) {
+        emit(kind, peer, direction, reason, infoLine, null);
+    }
+
+    /**
+     * As {@link #emit(PeerEvent.Kind, NodeAddress, Direction, String, String)}, for the
+     * end of {@code ended}: its listeners hear of it only once no payload of that
+     * connection is still being delivered, so none arrives after the event.
+     */
+    void emit(PeerEvent.Kind kind, NodeAddress peer, Direction direction, String reason, String infoLine,
+              Connection ended) {
         PeerEvent ev = new PeerEvent(kind, peer, direction, reason, Instant.now());
         try {
             events.execute(() -> {
+                if (ended != null) {
+                    ended.awaitDeliveries();
+                }
                 if (infoLine != null) {
                     log.info("{} - {}", self.get(), infoLine);
                 }
@@ -78,7 +91,19 @@ final class PeerEvents {
         }
     }
 
-    void deliver(NodeAddress from, Message.Payload p) {
+    /** Hands {@code p} to the payload listeners, unless the close of {@code c} has begun. */
+    void deliver(Connection c, Message.Payload p) {
+        if (!c.enterDelivery()) {
+            return;
+        }
+        try {
+            deliverTo(c.peer(), p);
+        } finally {
+            c.exitDelivery();
+        }
+    }
+
+    private void deliverTo(NodeAddress from, Message.Payload p) {
         for (PayloadListener l : payloadListeners) {
             try {
                 l.onPayload(from, p.topic(), p.data());

@@ -28,13 +28,14 @@ public record PeerSnapshot(
         String observedIp,
         long lastAnnounceSequence,
         int failedAttempts,
-        String lastError) {
+        String lastError,
+        long handshakeRttMicros) {
 
     static PeerSnapshot of(PeerEntry e) {
         Connection c = e.current;
         if (c == null) {
             return new PeerSnapshot(e.address, e.configured, e.state(), null, false, 0, null, -1, 0, 0, 0, 0, 0,
-                    "", "", "", -1, e.failedAttempts, e.lastError);
+                    "", "", "", -1, e.failedAttempts, e.lastError, -1);
         }
         Link l = c.link();
         var announce = c.lastAnnounce();
@@ -42,6 +43,6 @@ public record PeerSnapshot(
                 c.connectedSince(), c.lastMessageAgeMillis(), c.messagesIn(), c.messagesOut(), l.bytesIn(),
                 l.bytesOut(), l.queuedBytes(), String.valueOf(l.localAddress()), String.valueOf(l.remoteAddress()),
                 c.observedIp() == null ? "" : c.observedIp(), announce == null ? -1 : announce.sequence(),
-                e.failedAttempts, e.lastError);
+                e.failedAttempts, e.lastError, c.handshakeRttMicros());
     }
 }

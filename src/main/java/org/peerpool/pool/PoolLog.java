@@ -2,7 +2,6 @@ package org.peerpool.pool;
 
 import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Supplier;
 import java.util.regex.Matcher;
 
 import org.peerpool.wire.NodeAddress;
@@ -13,8 +12,8 @@ import org.slf4j.LoggerFactory;
  * The pool's warnings that could repeat without end, kept to what an operator can
  * read: a peer that cannot be reached is logged on its first failure and then
  * summarized every ten minutes; strangers' violations, rejections and floods are
- * logged once per source IP and then summarized once a minute. Called under the
- * pool's lock.
+ * logged once per source IP and then summarized once a minute. Decided under the
+ * pool's lock (the counts live there) and written after it is released.
  */
 final class PoolLog {
 
@@ -22,30 +21,37 @@ final class PoolLog {
     /** Repeated dial failures of one peer are summarized at most this often. */
     private static final long FAILURE_SUMMARY_NANOS = TimeUnit.MINUTES.toNanos(10);
 
-    private final Supplier<NodeAddress> self;
+    private final PoolState state;
     private final RepeatFilter repeats = new RepeatFilter();
 
-    PoolLog(Supplier<NodeAddress> self) {
-        this.self = self;
+    PoolLog(PoolState state) {
+        this.state = state;
+    }
+
+    private void warnLater(String format, Object... args) {
+        state.afterUnlockLocked(() -> log.warn(format, args));
     }
 
     /** A dial to {@code e} failed again ({@code e.failedAttempts} already counts it). */
-    void dialFailed(PeerEntry e, String reason) {
+    void dialFailedLocked(PeerEntry e, String reason) {
+        state.assertLocked();
+        NodeAddress self = state.self();
         long now = System.nanoTime();
         if (e.failedAttempts == 1) {
-            log.warn("{} - Cannot connect to {}: {}; retrying with backoff (repeats are summarized)", self.get(),
+            warnLater("{} - Cannot connect to {}: {}; retrying with backoff (repeats are summarized)", self,
                     e.address, reason);
             e.lastFailureLogNanos = now;
             return;
         }
         e.unloggedFailures++;
         if (now - e.lastFailureLogNanos >= FAILURE_SUMMARY_NANOS) {
-            log.warn("{} - Still cannot connect to {}: {} more failed attempts, last: {}", self.get(), e.address,
+            warnLater("{} - Still cannot connect to {}: {} more failed attempts, last: {}", self, e.address,
                     e.unloggedFailures, reason);
             e.unloggedFailures = 0;
             e.lastFailureLogNanos = now;
         } else {
-            log.debug("{} - Attempt {} to {} failed: {}", self.get(), e.failedAttempts, e.address, reason);
+            int attempt = e.failedAttempts;
+            state.afterUnlockLocked(() -> log.debug("{} - Attempt {} to {} failed: {}", self, attempt, e.address, reason));
         }
     }
 
@@ -54,22 +60,26 @@ final class PoolLog {
      * replaced by {@code from}. The first of its kind per source IP is logged, then one
      * summary a minute.
      */
-    void warnRepeated(String kind, InetSocketAddress from, String message) {
+    void warnRepeatedLocked(String kind, InetSocketAddress from, String message) {
+        state.assertLocked();
+        NodeAddress self = state.self();
         String ip = from == null ? "?" : NodeAddress.ipText(from.getAddress());
         // The message may quote what a stranger sent; it is an argument, never a format string.
         String text = LogText.printable(message.replaceFirst("\\{}", Matcher.quoteReplacement(String.valueOf(from))));
         long held = repeats.admit(kind + " " + ip, System.nanoTime());
         if (held == 0) {
-            log.warn("{} - {}", self.get(), text);
+            warnLater("{} - {}", self, text);
         } else if (held > 0) {
-            log.warn("{} - {} ({} more like it from {} in the last minute)", self.get(), text, held, ip);
+            warnLater("{} - {} ({} more like it from {} in the last minute)", self, text, held, ip);
         }
     }
 
     /** Logs the summaries due for bursts that have gone quiet (call about once a minute). */
-    void summarizeQuietBursts() {
+    void summarizeQuietBurstsLocked() {
+        state.assertLocked();
+        NodeAddress self = state.self();
         repeats.drainDue(System.nanoTime()).forEach((kind, held) ->
-                log.warn("{} - {} more {} warnings about {} in the last minute", self.get(), held,
+                warnLater("{} - {} more {} warnings about {} in the last minute", self, held,
                         kind.substring(0, kind.indexOf(' ')), kind.substring(kind.indexOf(' ') + 1)));
     }
 }

@@ -10,7 +10,7 @@ import org.apache.mina.core.session.IoSession;
 import org.apache.mina.core.write.WriteRequest;
 import org.apache.mina.core.write.WriteToClosedSessionException;
 import org.peerpool.pool.Connection;
-import org.peerpool.pool.ConnectionPool;
+import org.peerpool.pool.TransportEvents;
 import org.peerpool.wire.Message;
 import org.peerpool.wire.ProtocolViolationException;
 import org.slf4j.Logger;
@@ -23,12 +23,13 @@ import org.slf4j.LoggerFactory;
 final class SessionHandler extends IoHandlerAdapter {
 
     static final AttributeKey CONNECTION = new AttributeKey(SessionHandler.class, "connection");
+    private static final AttributeKey LINK = new AttributeKey(SessionHandler.class, "link");
 
     private static final Logger log = LoggerFactory.getLogger(SessionHandler.class);
 
-    private final ConnectionPool pool;
+    private final TransportEvents pool;
 
-    SessionHandler(ConnectionPool pool) {
+    SessionHandler(TransportEvents pool) {
         this.pool = pool;
     }
 
@@ -53,10 +54,15 @@ final class SessionHandler extends IoHandlerAdapter {
     public void sessionOpened(IoSession session) {
         session.getConfig().setIdleTime(IdleStatus.READER_IDLE, pool.config().idleTimeoutS());
         Connection c = connectionOf(session);
+        MinaLink link = new MinaLink(session, () -> {
+            Connection owner = connectionOf(session);
+            return owner == null ? null : owner.peer();
+        });
+        session.setAttribute(LINK, link);
         if (c == null) {
-            session.setAttribute(CONNECTION, pool.onAccepted(new MinaLink(session)));
+            session.setAttribute(CONNECTION, pool.onAccepted(link));
         } else {
-            pool.onDialConnected(c, new MinaLink(session));
+            pool.onDialConnected(c, link);
         }
     }
 
@@ -96,6 +102,10 @@ final class SessionHandler extends IoHandlerAdapter {
     @Override
     public void sessionClosed(IoSession session) {
         failUnfinishedWrite(session);
+        MinaLink link = (MinaLink) session.getAttribute(LINK);
+        if (link != null) {
+            link.closed();
+        }
         Connection c = connectionOf(session);
         if (c != null) {
             pool.onClosed(c);

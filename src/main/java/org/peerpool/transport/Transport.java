@@ -17,9 +17,8 @@ import org.apache.mina.transport.socket.nio.NioSession;
 import org.apache.mina.transport.socket.nio.NioSocketAcceptor;
 import org.apache.mina.transport.socket.nio.NioSocketConnector;
 import org.peerpool.pool.Connection;
-import org.peerpool.pool.ConnectionPool;
+import org.peerpool.pool.TransportEvents;
 import org.peerpool.pool.Dialer;
-import org.peerpool.wire.FrameDecoder;
 import org.peerpool.wire.MessageCodec;
 import org.peerpool.wire.NodeAddress;
 
@@ -34,7 +33,7 @@ public final class Transport implements Dialer {
     /** Connections the kernel may hold accepted but not yet taken by the acceptor. */
     static final int ACCEPT_BACKLOG = 4096;
 
-    private final ConnectionPool pool;
+    private final TransportEvents pool;
     private final Predicate<NodeAddress> dialGate;
     private final ExecutorService serviceThreads;
     private final SimpleIoProcessorPool<NioSession> processors;
@@ -47,7 +46,7 @@ public final class Transport implements Dialer {
      * @param dialGate  a destination it refuses is failed as if unreachable (a test seam
      *                  for firewalls); production passes {@code a -> true}
      */
-    public Transport(ConnectionPool pool, String name, int ioThreads, Predicate<NodeAddress> dialGate) {
+    public Transport(TransportEvents pool, String name, int ioThreads, Predicate<NodeAddress> dialGate) {
         this.pool = pool;
         this.dialGate = dialGate;
         this.serviceThreads = Executors.newCachedThreadPool(r -> daemon(r, "peerpool-io-" + name));

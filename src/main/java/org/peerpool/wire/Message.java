@@ -18,15 +18,40 @@ public sealed interface Message {
     int TYPE_ANNOUNCE = 0x10;
     int TYPE_PAYLOAD = 0x11;
 
-    /** The initiator's first frame. {@code protocolVersion} is a u32. */
-    record Handshake(long protocolVersion, String myAddress) implements Message {
+    /**
+     * The {@code limits} group of HANDSHAKE and HANDSHAKE_ACK: the largest frame body the
+     * sender accepts and how often it sends ANNOUNCE. A peer built before the group omits
+     * it; {@link #ASSUMED_MAX_FRAME_BYTES} then stands for its frame limit.
+     */
+    record Limits(long maxFrameBytes, long heartbeatMs) {
+        /** The lowest {@code max_frame_bytes} a peer may announce: every handshake frame must fit. */
+        public static final long MIN_FRAME_BYTES = 4096;
+        /** The lowest {@code heartbeat_ms} a peer may announce. */
+        public static final long MIN_HEARTBEAT_MS = 100;
+        /** The frame limit assumed for a peer that sent no limits. */
+        public static final long ASSUMED_MAX_FRAME_BYTES = 4194304;
+    }
+
+    /** The initiator's first frame. {@code protocolVersion} is a u32; {@code limits} is null when absent. */
+    record Handshake(long protocolVersion, String myAddress, Limits limits) implements Message {
+        /** A HANDSHAKE without the limits group, as a peer built before it sends. */
+        public Handshake(long protocolVersion, String myAddress) {
+            this(protocolVersion, myAddress, null);
+        }
+
         public int type() {
             return TYPE_HANDSHAKE;
         }
     }
 
-    /** The responder's first frame; {@code reason} is empty when accepted. */
-    record HandshakeAck(boolean accepted, String yourIp, String myAddress, String reason) implements Message {
+    /** The responder's first frame; {@code reason} is empty when accepted, {@code limits} null when absent. */
+    record HandshakeAck(boolean accepted, String yourIp, String myAddress, String reason, Limits limits)
+            implements Message {
+        /** An ACK without the limits group, as a peer built before it sends. */
+        public HandshakeAck(boolean accepted, String yourIp, String myAddress, String reason) {
+            this(accepted, yourIp, myAddress, reason, null);
+        }
+
         public int type() {
             return TYPE_HANDSHAKE_ACK;
         }

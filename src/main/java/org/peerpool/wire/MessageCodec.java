@@ -8,7 +8,6 @@ import java.nio.charset.CharsetDecoder;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 
-import org.apache.mina.core.buffer.IoBuffer;
 
 /**
  * Encodes messages into whole frames and decodes frame bodies into messages, per
@@ -23,33 +22,49 @@ public final class MessageCodec {
     public static final int MAX_HANDSHAKE_FRAME = 4096;
 
     private static final int U16_MAX = 0xFFFF;
+    /** The limits group: max_frame_bytes:u32 heartbeat_ms:u32. */
+    private static final int LIMITS_BYTES = 8;
 
     private MessageCodec() {
     }
 
-    /** The whole frame (length prefix and body) for {@code m}, flipped and ready to write. */
-    public static IoBuffer encode(Message m) {
-        IoBuffer buf = IoBuffer.allocate(HEADER_BYTES + estimate(m)).setAutoExpand(true);
-        buf.putInt(0);
-        buf.put((byte) m.type());
+    /**
+     * The whole frame (length prefix and body) for {@code m}, ready to write (position 0).
+     * Throws {@link IllegalArgumentException} when a string does not fit a STR (over
+     * 65,535 UTF-8 bytes) or the body would pass a u32.
+     */
+    public static ByteBuffer encode(Message m) {
+        if (m instanceof Message.Payload p) {
+            // The one message an application sizes: measure it exactly, allocate once.
+            byte[] topic = strBytes(p.topic(), "topic");
+            long body = 1L + 2 + topic.length + 4 + p.data().length;
+            if (body > Integer.MAX_VALUE - HEADER_BYTES) {
+                throw new IllegalArgumentException("PAYLOAD of " + body + " bytes does not fit one frame");
+            }
+            ByteBuffer buf = ByteBuffer.allocate(HEADER_BYTES + (int) body);
+            buf.putInt((int) body).put((byte) m.type());
+            buf.putShort((short) topic.length).put(topic);
+            buf.putInt(p.data().length).put(p.data());
+            return buf.flip();
+        }
+        ByteBuffer buf = ByteBuffer.allocate(HEADER_BYTES + controlBodyBytes(m));
+        buf.putInt(0).put((byte) m.type());
         if (m instanceof Message.Handshake h) {
-            buf.putUnsignedInt(h.protocolVersion());
+            buf.putInt((int) h.protocolVersion());
             putStr(buf, h.myAddress());
+            putLimits(buf, h.limits());
         } else if (m instanceof Message.HandshakeAck a) {
             buf.put((byte) (a.accepted() ? 1 : 0));
             putStr(buf, a.yourIp());
             putStr(buf, a.myAddress());
             putStr(buf, a.reason());
+            putLimits(buf, a.limits());
         } else if (m instanceof Message.Goodbye g) {
             putStr(buf, g.reason());
         } else if (m instanceof Message.Announce a) {
             putStr(buf, a.address());
             buf.putLong(a.sequence());
             buf.putLong(a.timestampMs());
-        } else if (m instanceof Message.Payload p) {
-            putStr(buf, p.topic());
-            buf.putInt(p.data().length);
-            buf.put(p.data());
         } else {
             throw new IllegalArgumentException("cannot encode message type 0x" + Integer.toHexString(m.type()));
         }
@@ -58,17 +73,46 @@ public final class MessageCodec {
         return buf;
     }
 
-    private static int estimate(Message m) {
-        return m instanceof Message.Payload p ? 1 + 2 + p.topic().length() * 3 + 4 + p.data().length : 64;
+    /** The exact body size of a control message (every type but PAYLOAD). */
+    private static int controlBodyBytes(Message m) {
+        int n = 1;
+        if (m instanceof Message.Handshake h) {
+            n += 4 + strSize(h.myAddress()) + (h.limits() == null ? 0 : LIMITS_BYTES);
+        } else if (m instanceof Message.HandshakeAck a) {
+            n += 1 + strSize(a.yourIp()) + strSize(a.myAddress()) + strSize(a.reason())
+                    + (a.limits() == null ? 0 : LIMITS_BYTES);
+        } else if (m instanceof Message.Goodbye g) {
+            n += strSize(g.reason());
+        } else if (m instanceof Message.Announce a) {
+            n += strSize(a.address()) + 16;
+        }
+        return n;
     }
 
-    private static void putStr(IoBuffer buf, String s) {
+    private static int strSize(String s) {
+        return 2 + strBytes(s, "STR").length;
+    }
+
+    private static byte[] strBytes(String s, String field) {
         byte[] b = s.getBytes(StandardCharsets.UTF_8);
         if (b.length > U16_MAX) {
-            throw new IllegalArgumentException("string of " + b.length + " bytes does not fit a STR (expected at most 65535)");
+            throw new IllegalArgumentException(field + " of " + b.length
+                    + " UTF-8 bytes does not fit a STR (expected at most 65535)");
         }
-        buf.putUnsignedShort(b.length);
+        return b;
+    }
+
+    private static void putStr(ByteBuffer buf, String s) {
+        byte[] b = strBytes(s, "STR");
+        buf.putShort((short) b.length);
         buf.put(b);
+    }
+
+    private static void putLimits(ByteBuffer buf, Message.Limits limits) {
+        if (limits != null) {
+            buf.putInt((int) limits.maxFrameBytes());
+            buf.putInt((int) limits.heartbeatMs());
+        }
     }
 
     /**
@@ -83,13 +127,14 @@ public final class MessageCodec {
         int type = body.get() & 0xFF;
         try {
             return switch (type) {
-                case Message.TYPE_HANDSHAKE -> new Message.Handshake(u32(body), str(body, "my_address"));
+                case Message.TYPE_HANDSHAKE -> new Message.Handshake(u32(body), str(body, "my_address"), limits(body));
                 case Message.TYPE_HANDSHAKE_ACK -> {
                     int accepted = body.get() & 0xFF;
                     if (accepted > 1) {
                         throw new ProtocolViolationException("HANDSHAKE_ACK accepted=" + accepted + " (expected 0 or 1)");
                     }
-                    yield new Message.HandshakeAck(accepted == 1, str(body, "your_ip"), str(body, "my_address"), str(body, "reason"));
+                    yield new Message.HandshakeAck(accepted == 1, str(body, "your_ip"), str(body, "my_address"),
+                            str(body, "reason"), limits(body));
                 }
                 case Message.TYPE_GOODBYE -> new Message.Goodbye(str(body, "reason"));
                 case Message.TYPE_ANNOUNCE -> new Message.Announce(str(body, "address"), body.getLong(), body.getLong());
@@ -99,6 +144,28 @@ public final class MessageCodec {
         } catch (BufferUnderflowException e) {
             throw new ProtocolViolationException("body of type 0x" + Integer.toHexString(type) + " too short (" + length + " bytes)");
         }
+    }
+
+    /** The optional {@code limits} group at the end of a handshake frame (PROTOCOL.md section 3). */
+    private static Message.Limits limits(ByteBuffer b) throws ProtocolViolationException {
+        if (!b.hasRemaining()) {
+            return null;
+        }
+        if (b.remaining() < LIMITS_BYTES) {
+            throw new ProtocolViolationException("body ends inside the limits group (" + b.remaining()
+                    + " of " + LIMITS_BYTES + " bytes)");
+        }
+        long maxFrame = u32(b);
+        long heartbeat = u32(b);
+        if (maxFrame < Message.Limits.MIN_FRAME_BYTES) {
+            throw new ProtocolViolationException("limits: max_frame_bytes " + maxFrame + " (expected at least "
+                    + Message.Limits.MIN_FRAME_BYTES + ")");
+        }
+        if (heartbeat < Message.Limits.MIN_HEARTBEAT_MS) {
+            throw new ProtocolViolationException("limits: heartbeat_ms " + heartbeat + " (expected at least "
+                    + Message.Limits.MIN_HEARTBEAT_MS + ")");
+        }
+        return new Message.Limits(maxFrame, heartbeat);
     }
 
     private static long u32(ByteBuffer b) {

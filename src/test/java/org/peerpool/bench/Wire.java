@@ -5,7 +5,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
 
-import org.apache.mina.core.buffer.IoBuffer;
+import java.nio.ByteBuffer;
 import org.peerpool.wire.Message;
 import org.peerpool.wire.MessageCodec;
 import org.peerpool.wire.ProtocolViolationException;
@@ -18,7 +18,7 @@ final class Wire {
 
     /** The whole frame (length prefix and body) of {@code m}. */
     static byte[] frame(Message m) {
-        IoBuffer b = MessageCodec.encode(m);
+        ByteBuffer b = MessageCodec.encode(m);
         byte[] bytes = new byte[b.remaining()];
         b.get(bytes);
         return bytes;

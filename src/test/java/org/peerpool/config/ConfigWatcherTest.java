@@ -112,15 +112,16 @@ class ConfigWatcherTest {
     }
 
     @Test
-    void aChangeNoEventReportedIsFoundByThePeriodicContentCheck() throws Exception {
+    void aWatcherNotStartedAppliesAndCountsNothing() throws Exception {
         Path file = dir.resolve("peerpool.ini");
         Ini.writeInPlace(file, Ini.text(SELF, List.of(P2)));
         watcher = ConfigWatcher.load(file);
-        // Not started: no events at all. The periodic check is what check() does.
+        // Nothing would put it into effect: a reload now would only report a change that never happened.
         Ini.writeInPlace(file, Ini.text(SELF, List.of(P3)));
-        assertTrue(watcher.check());
-        assertEquals(List.of(P3), watcher.status().config().peers());
-        assertFalse(watcher.check(), "unchanged content is not applied twice");
+        assertFalse(watcher.reloadNow());
+        assertEquals(List.of(P2), watcher.status().config().peers());
+        assertEquals(0, watcher.status().reloadCount());
+        assertEquals(0, watcher.status().rejectedCount());
     }
 
     @Test

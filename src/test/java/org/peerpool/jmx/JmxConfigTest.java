@@ -50,7 +50,7 @@ class JmxConfigTest {
         config = TestNet.mesh(1, 2, port).get(0).build();
         control = new StubConfigControl(file, config);
         Agent node = nodes.agent(config, null);
-        exposure = JmxExposure.expose(nodes.server, node.pool(), control);
+        exposure = JmxExposure.expose(nodes.server, node.pool(), node.control(), control);
         name = JmxNames.config(node.address());
         bean = JMX.newMXBeanProxy(nodes.server, name, ConfigMXBean.class);
     }

@@ -49,7 +49,7 @@ class JmxDescriptionsTest {
         NodeConfig config = TestNet.mesh(1, 2, port).get(0).build();
         node = nodes.agent(config, null);
         node.listen();
-        exposure = JmxExposure.expose(nodes.server, node.pool(), new StubConfigControl(Path.of("etc/peerpool.ini"), config));
+        exposure = JmxExposure.expose(nodes.server, node.pool(), node.control(), new StubConfigControl(Path.of("etc/peerpool.ini"), config));
     }
 
     @AfterEach

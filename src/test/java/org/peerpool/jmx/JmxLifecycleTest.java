@@ -57,7 +57,8 @@ class JmxLifecycleTest {
         Agent first = mesh.get(0);
         Agent third = mesh.get(2);
 
-        first.pool().unregister(third.address());
+        first.apply(first.pool().config().toBuilder()
+                .peers(first.pool().config().peers().stream().filter(p -> !p.equals(third.address())).toList()).build());
 
         nodes.awaitBeans(union(List.of(
                 JmxNodes.beansOf(first, List.of(mesh.get(1))),
@@ -181,7 +182,7 @@ class JmxLifecycleTest {
                             + ": java.lang.SecurityException: JMX is locked down; the node runs on without it"),
                     warnings.messages());
 
-            high.pool().disconnect(low.address(), "test");
+            high.control().disconnect(low.address(), "test");
             Await.until(Duration.ofSeconds(10), () -> low.pool().isConnected(high.address())
                     && nodes.peer(high, low).getConnectionId() != 0, "reconnected");
             low.stop();
@@ -205,7 +206,7 @@ class JmxLifecycleTest {
         JmxNodes.awaitWhole(List.of(first, second, third));
         assertEquals(Set.of(), nodes.names());
 
-        JmxExposure exposure = JmxExposure.expose(nodes.server, first.pool(), null);
+        JmxExposure exposure = JmxExposure.expose(nodes.server, first.pool(), first.control(), null);
         assertEquals(JmxNodes.beansOf(first, List.of(second, third)), nodes.names());
         assertEquals("CONNECTED", nodes.peer(first, third).getState());
 
@@ -214,12 +215,12 @@ class JmxLifecycleTest {
         // A peer added after close gets no bean: once a later listener saw its ADDED, the exposure's would have too.
         CountDownLatch seen = new CountDownLatch(1);
         NodeAddress newcomer = TestNet.address(9, port);
-        first.pool().addPeerListener(e -> {
+        first.onPeerEvent(e -> {
             if (e.kind() == PeerEvent.Kind.ADDED && e.peer().equals(newcomer)) {
                 seen.countDown();
             }
         });
-        first.pool().register(newcomer);
+        first.apply(first.pool().config().toBuilder().addPeer(newcomer).build());
         assertTrue(seen.await(10, TimeUnit.SECONDS));
         assertEquals(Set.of(), nodes.names());
         exposure.close();

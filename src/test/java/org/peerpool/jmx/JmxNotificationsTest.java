@@ -77,8 +77,8 @@ class JmxNotificationsTest {
         },
         REMOVED_FROM_PEER_LIST("removed from peer list", 180) {
             @Override
-            void happen(Scene s) {
-                s.node.pool().unregister(s.peer);
+            void happen(Scene s) throws IOException {
+                s.node.apply(s.node.pool().config().toBuilder().peers(s.node.pool().config().peers().stream().filter(p -> !p.equals(s.peer)).toList()).build());
             }
         },
         DISCONNECTED_BY_OPERATOR("disconnected by operator", 180) {
@@ -145,7 +145,8 @@ class JmxNotificationsTest {
 
         RawPeer raw = RawPeer.connect(peer.ip(), node.address());
         raws.add(raw);
-        assertTrue(raw.handshakeAs(peer).accepted());
+        // A 100 ms heartbeat in its limits: the idle timeout of 1 s is not raised to three of its beats.
+        assertTrue(raw.handshakeAs(peer, new Message.Limits(4194304, 100)).accepted());
         Notification up = next(heard, ConnectionPoolMXBean.PEER_CONNECTED);
         assertEquals(peer + " connected: INBOUND", up.getMessage());
         assertEquals(peer.toString(), up.getUserData());

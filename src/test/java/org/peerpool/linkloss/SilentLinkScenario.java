@@ -13,7 +13,6 @@ import org.peerpool.Agent;
 import org.peerpool.PeerEvent;
 import org.peerpool.PeerEvent.Direction;
 import org.peerpool.config.NodeConfig;
-import org.peerpool.pool.Link;
 import org.peerpool.pool.PeerSnapshot;
 import org.peerpool.testing.Await;
 import org.peerpool.testing.PairChecker;
@@ -118,11 +117,11 @@ public final class SilentLinkScenario {
             Await.until(Duration.ofSeconds(10), () -> sameCanonicalConnection(lower, higher),
                     () -> "first connection: " + lower.pool().snapshot(high) + " / " + higher.pool().snapshot(low));
             for (Agent a : agents) {
-                Link l = a.pool().connection(a == lower ? high : low).orElseThrow().link();
-                check(l.socketOption(ExtendedSocketOptions.TCP_KEEPIDLE) == KEEPALIVE_IDLE_S
-                        && l.socketOption(ExtendedSocketOptions.TCP_KEEPINTERVAL) == KEEPALIVE_INTERVAL_S
-                        && l.socketOption(ExtendedSocketOptions.TCP_KEEPCOUNT) == KEEPALIVE_COUNT,
-                        "keepalive options set on " + l.localAddress());
+                NodeAddress other = a == lower ? high : low;
+                check(a.pool().socketOption(other, ExtendedSocketOptions.TCP_KEEPIDLE).orElseThrow() == KEEPALIVE_IDLE_S
+                        && a.pool().socketOption(other, ExtendedSocketOptions.TCP_KEEPINTERVAL).orElseThrow() == KEEPALIVE_INTERVAL_S
+                        && a.pool().socketOption(other, ExtendedSocketOptions.TCP_KEEPCOUNT).orElseThrow() == KEEPALIVE_COUNT,
+                        "keepalive options set on " + a.address() + " to " + other);
             }
             if (pattern == Pattern.WRITE) {
                 Await.until(Duration.ofSeconds(10), () -> announces(lower, high) >= 1 && announces(higher, low) >= 1,

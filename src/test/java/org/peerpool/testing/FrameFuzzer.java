@@ -5,7 +5,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Random;
 
-import org.apache.mina.core.buffer.IoBuffer;
+import java.nio.ByteBuffer;
 import org.peerpool.wire.Message;
 import org.peerpool.wire.MessageCodec;
 
@@ -211,7 +211,7 @@ public final class FrameFuzzer {
 
     /** The encoded frame of {@code m}. */
     public static byte[] bytes(Message m) {
-        IoBuffer b = MessageCodec.encode(m);
+        ByteBuffer b = MessageCodec.encode(m);
         byte[] out = new byte[b.remaining()];
         b.get(out);
         return out;

@@ -14,7 +14,7 @@ import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 
-import org.apache.mina.core.buffer.IoBuffer;
+import java.nio.ByteBuffer;
 import org.peerpool.wire.Message;
 import org.peerpool.wire.MessageCodec;
 import org.peerpool.wire.NodeAddress;
@@ -67,7 +67,7 @@ public final class RawPeer implements Closeable {
     }
 
     public void send(Message m) throws IOException {
-        IoBuffer b = MessageCodec.encode(m);
+        ByteBuffer b = MessageCodec.encode(m);
         byte[] bytes = new byte[b.remaining()];
         b.get(bytes);
         sendRaw(bytes);
@@ -78,9 +78,14 @@ public final class RawPeer implements Closeable {
         out.flush();
     }
 
-    /** Sends HANDSHAKE as {@code me} and returns the ACK. */
+    /** Sends HANDSHAKE as {@code me}, without a limits group (as a peer built before it), and returns the ACK. */
     public Message.HandshakeAck handshakeAs(NodeAddress me) throws IOException {
-        send(new Message.Handshake(1, me.toString()));
+        return handshakeAs(me, null);
+    }
+
+    /** Sends HANDSHAKE as {@code me} with {@code limits} (null: none) and returns the ACK. */
+    public Message.HandshakeAck handshakeAs(NodeAddress me, Message.Limits limits) throws IOException {
+        send(new Message.Handshake(1, me.toString(), limits));
         Message m = read();
         if (!(m instanceof Message.HandshakeAck ack)) {
             throw new IOException("expected HANDSHAKE_ACK, got " + m);

@@ -1,4 +1,8 @@
-package org.peerpool.wire;
+package org.peerpool.transport;
+
+import org.peerpool.wire.Message;
+import org.peerpool.wire.MessageCodec;
+import org.peerpool.wire.ProtocolViolationException;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -125,7 +129,7 @@ class FrameDecoderTest {
     }
 
     private static byte[] frame(Message m) {
-        IoBuffer buf = MessageCodec.encode(m);
+        java.nio.ByteBuffer buf = MessageCodec.encode(m);
         byte[] out = new byte[buf.remaining()];
         buf.get(out);
         return out;

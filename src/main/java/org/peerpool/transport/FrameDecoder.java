@@ -1,4 +1,4 @@
-package org.peerpool.wire;
+package org.peerpool.transport;
 
 import java.nio.ByteBuffer;
 import java.util.function.ToIntFunction;
@@ -7,6 +7,9 @@ import org.apache.mina.core.buffer.IoBuffer;
 import org.apache.mina.core.filterchain.IoFilterAdapter;
 import org.apache.mina.core.session.AttributeKey;
 import org.apache.mina.core.session.IoSession;
+import org.peerpool.wire.Message;
+import org.peerpool.wire.MessageCodec;
+import org.peerpool.wire.ProtocolViolationException;
 
 /**
  * MINA filter that cuts the byte stream into frames (PROTOCOL.md section 2) and

@@ -1,0 +1,150 @@
+package org.peerpool.pool;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import org.peerpool.PeerEvent;
+
+/**
+ * The one way a connection ends: it records the reason, detaches the connection from
+ * its peer (emitting DISCONNECTED and having the planner decide what comes next),
+ * then either says GOODBYE and closes gracefully or closes at once. Also ends every
+ * connection at shutdown. Every method needs the pool's lock.
+ */
+final class Closer {
+
+    private final PoolState state;
+    private final GracefulClose graceful;
+    private DialPlanner planner;
+
+    Closer(PoolState state) {
+        this.state = state;
+        this.graceful = new GracefulClose(state.timer);
+    }
+
+    /** Wired after construction: the planner and the closer each need the other. */
+    void planner(DialPlanner p) {
+        planner = p;
+    }
+
+    /**
+     * Ends {@code c}: GOODBYE {@code goodbye} behind what is queued and a graceful close,
+     * or a close at once when {@code goodbye} is null. Idempotent: the first reason wins.
+     */
+    void closeLocked(Connection c, String goodbye, String reason) {
+        state.assertLocked();
+        if (!c.beginClose(reason)) {
+            return;
+        }
+        PoolState.cancel(c.handshakeTimer);
+        PoolState.cancel(c.heartbeat);
+        state.unidentifiedLocked().remove(c);
+        Link l = c.link();
+        PeerEntry e = state.entryLocked(c.peer());
+        if (e != null && e.current == c) {
+            e.current = null;
+            e.closing = goodbye != null ? l : null;
+            e.awaySinceNanos = System.nanoTime();
+            state.events.emit(PeerEvent.Kind.DISCONNECTED, e.address, c.direction(), reason,
+                    "Disconnected from " + e.address + ": " + reason, c);
+            if (!e.configured) {
+                removeEntryLocked(e, "unlisted peer disconnected");
+            } else {
+                planner.planLocked(e, false);
+            }
+        } else if (e != null && e.attempt == c) {
+            e.attempt = null;
+            planner.attemptFailedLocked(e, reason);
+        }
+        if (l == null) {
+            return;
+        }
+        if (goodbye != null) {
+            graceful.goodbye(c, l, goodbye);
+        } else {
+            l.closeNow();
+        }
+    }
+
+    /** Replaces {@code old}, the peer's connection, by a newer one: GOODBYE {@code superseded}. */
+    void supersedeLocked(PeerEntry e, Connection old) {
+        state.assertLocked();
+        state.counters.superseded.incrementAndGet();
+        e.current = null;
+        // Detached first, so the close itself emits nothing and plans nothing: the new connection takes over.
+        closeLocked(old, "superseded", "superseded");
+        state.events.emit(PeerEvent.Kind.DISCONNECTED, e.address, old.direction(), "superseded",
+                "Connection with " + e.address + " superseded by a new one", old);
+    }
+
+    /** A frame on {@code c} broke the protocol: close at once, count and log it once. */
+    void violationLocked(Connection c, String reason) {
+        state.assertLocked();
+        if (c.isClosing()) {
+            return;
+        }
+        state.counters.protocolViolations.incrementAndGet();
+        String who = c.peer() != null ? " (" + c.peer() + ")" : "";
+        state.poolLog.warnRepeatedLocked("violation", c.link() == null ? null : c.link().remoteAddress(),
+                "Protocol violation from {}" + who + ": " + reason + "; connection closed");
+        closeLocked(c, null, "protocol violation: " + reason);
+    }
+
+    /** Answers a rejected HANDSHAKE's ACK, then closes once it is written. */
+    void rejectLocked(Connection c, String reason) {
+        state.assertLocked();
+        c.beginClose("rejected: " + reason);
+        graceful.afterFlush(c.link());
+    }
+
+    /**
+     * Ends this node's dial in progress to {@code e}, if any, without counting it as a
+     * failed attempt: it is detached first, so closing it plans no retry.
+     */
+    void abandonAttemptLocked(PeerEntry e, String goodbye, String reason) {
+        state.assertLocked();
+        Connection attempt = e.attempt;
+        e.attempt = null;
+        if (attempt != null) {
+            closeLocked(attempt, goodbye, reason);
+        }
+    }
+
+    void removeEntryLocked(PeerEntry e, String reason) {
+        state.assertLocked();
+        if (state.peersLocked().remove(e.address, e)) {
+            state.events.emit(PeerEvent.Kind.REMOVED, e.address, null, reason, null);
+        }
+    }
+
+    /**
+     * Closes every connection with GOODBYE {@code shutting down}. Returns the links still
+     * closing, so the caller can wait for their GOODBYEs to flush.
+     */
+    List<Link> shutdownLocked() {
+        state.assertLocked();
+        List<Link> closing = new ArrayList<>();
+        for (PeerEntry e : new ArrayList<>(state.peersLocked().values())) {
+            planner.cancelTimersLocked(e);
+            collect(closing, e.current);
+            collect(closing, e.attempt);
+            if (e.current != null) {
+                closeLocked(e.current, "shutting down", "shutting down");
+            }
+            // Once its HANDSHAKE is out the responder may already count the connection as up: say why it ends.
+            Connection attempt = e.attempt;
+            abandonAttemptLocked(e, attempt != null && attempt.link() != null ? "shutting down" : null, "shutting down");
+        }
+        for (Connection c : state.unidentifiedLocked().all()) {
+            collect(closing, c);
+            closeLocked(c, null, "shutting down");
+        }
+        return closing;
+    }
+
+    private static void collect(List<Link> out, Connection c) {
+        if (c != null && c.link() != null) {
+            out.add(c.link());
+        }
+    }
+}

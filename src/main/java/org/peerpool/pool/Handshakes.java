@@ -1,0 +1,238 @@
+package org.peerpool.pool;
+
+import java.net.InetAddress;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+
+import org.peerpool.PeerEvent;
+import org.peerpool.PeerEvent.Direction;
+import org.peerpool.config.NodeConfig;
+import org.peerpool.wire.Message;
+import org.peerpool.wire.NodeAddress;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The handshake in both roles (PROTOCOL.md section 4): the initiator's HANDSHAKE and
+ * its check of the ACK, the responder's admission of strangers, its checks and its
+ * ACK, the handshake timeout, and the supersede that keeps one connection per pair.
+ * Every method needs the pool's lock.
+ */
+final class Handshakes {
+
+    private static final Logger log = LoggerFactory.getLogger(ConnectionPool.class);
+
+    private final PoolState state;
+    private final Closer closer;
+    private final Sender sender;
+
+    Handshakes(PoolState state, Closer closer, Sender sender) {
+        this.state = state;
+        this.closer = closer;
+        this.sender = sender;
+    }
+
+    private Message.Limits ownLimits() {
+        NodeConfig cfg = state.config();
+        return new Message.Limits(cfg.maxFrameBytes(), TimeUnit.SECONDS.toMillis(cfg.heartbeatIntervalS()));
+    }
+
+    /** An outbound TCP connection for {@code attempt} is up: send HANDSHAKE. */
+    void dialConnectedLocked(Connection attempt, Link link) {
+        state.assertLocked();
+        attempt.attach(link);
+        PeerEntry e = state.entryLocked(attempt.peer());
+        if (e == null || e.attempt != attempt || attempt.isClosing()) {
+            attempt.beginClose("attempt no longer wanted");
+            link.closeNow();
+            return;
+        }
+        attempt.handshakeTimer = scheduleTimeoutLocked(attempt);
+        attempt.sendControl(new Message.Handshake(HandshakeCheck.PROTOCOL_VERSION, state.self().toString(),
+                ownLimits()));
+    }
+
+    /**
+     * A stranger's TCP connection was accepted: admit it within the handshake bounds
+     * ({@code max_handshaking_per_ip}, then {@code max_handshaking}, where the oldest
+     * waiter makes room) and start its handshake timer.
+     */
+    void acceptedLocked(Connection c) {
+        state.assertLocked();
+        Link link = c.link();
+        NodeConfig cfg = state.config();
+        if (!state.acceptingLocked()) {
+            c.beginClose("not accepting");
+            link.closeNow();
+            return;
+        }
+        PendingHandshakes waiting = state.unidentifiedLocked();
+        if (!waiting.admit(c, cfg.maxHandshakingPerIp())) {
+            state.counters.handshakesRefused.incrementAndGet();
+            state.poolLog.warnRepeatedLocked("flood", link.remoteAddress(), "Refused a connection from {}: "
+                    + cfg.maxHandshakingPerIp() + " from that IP are already in handshake (max_handshaking_per_ip)");
+            c.beginClose("refused: too many connections in handshake from one IP");
+            link.closeNow();
+            return;
+        }
+        Connection oldest;
+        while ((oldest = waiting.oldestOver(cfg.maxHandshaking())) != null) {
+            state.counters.handshakesRefused.incrementAndGet();
+            state.poolLog.warnRepeatedLocked("flood", oldest.link().remoteAddress(), "Dropped a connection from {}: more than "
+                    + cfg.maxHandshaking() + " connections in handshake (max_handshaking); the oldest goes first");
+            closer.closeLocked(oldest, null, "dropped: too many connections in handshake");
+        }
+        c.handshakeTimer = scheduleTimeoutLocked(c);
+    }
+
+    /** The first frame on a connection still in handshake. */
+    void firstFrameLocked(Connection c, Message m) {
+        state.assertLocked();
+        if (c.isClosing()) {
+            return;
+        }
+        if (c.direction() == Direction.INBOUND) {
+            if (m instanceof Message.Handshake h) {
+                respondLocked(c, h);
+            } else {
+                closer.violationLocked(c, "first frame is type 0x" + Integer.toHexString(m.type()) + ", not HANDSHAKE");
+            }
+        } else if (m instanceof Message.HandshakeAck ack) {
+            completeLocked(c, ack);
+        } else {
+            closer.violationLocked(c, "first frame is type 0x" + Integer.toHexString(m.type()) + ", not HANDSHAKE_ACK");
+        }
+    }
+
+    private ScheduledFuture<?> scheduleTimeoutLocked(Connection c) {
+        int ms = state.config().handshakeTimeoutMs();
+        return state.scheduleLocked(() -> {
+            if (!c.isEstablished() && !c.isClosing()) {
+                state.counters.handshakeFailures.incrementAndGet();
+                closer.closeLocked(c, null, "handshake timeout: no " + (c.direction() == Direction.INBOUND
+                        ? "HANDSHAKE" : "HANDSHAKE_ACK") + " within " + ms + " ms");
+            }
+        }, ms, TimeUnit.MILLISECONDS);
+    }
+
+    private void respondLocked(Connection c, Message.Handshake h) {
+        PoolState.cancel(c.handshakeTimer);
+        c.handshakeTimer = null;
+        state.unidentifiedLocked().remove(c);
+        NodeAddress self = state.self();
+        InetAddress source = c.link().remoteAddress().getAddress();
+        String yourIp = NodeAddress.ipText(source);
+        HandshakeCheck.Result r = HandshakeCheck.check(h, source, self, state.config().acceptUnknownPeers(),
+                a -> {
+                    PeerEntry e = state.entryLocked(a);
+                    return e != null && e.configured;
+                },
+                a -> {
+                    PeerEntry e = state.entryLocked(a);
+                    return e != null && e.current != null;
+                });
+        if (!r.accepted()) {
+            state.counters.handshakeFailures.incrementAndGet();
+            state.poolLog.warnRepeatedLocked("rejection", c.link().remoteAddress(), "Rejected handshake from {}: "
+                    + r.rejection());
+            c.sendControl(new Message.HandshakeAck(false, yourIp, self.toString(), r.rejection(), ownLimits()));
+            closer.rejectLocked(c, r.rejection());
+            return;
+        }
+        NodeAddress peer = r.peer();
+        boolean reverse = peer.compareTo(self) > 0;
+        PeerEntry e = state.entryLocked(peer);
+        if (e == null) {
+            e = new PeerEntry(peer, false);
+            state.peersLocked().put(peer, e);
+            state.events.emit(PeerEvent.Kind.ADDED, peer, null, "unlisted peer admitted", null);
+        }
+        c.identify(peer, reverse);
+        if (e.current != null) {
+            closer.supersedeLocked(e, e.current);
+        }
+        if (!reverse) {
+            // The peer's canonical dial wins over anything this node was trying itself.
+            PoolState.cancel(e.retry);
+            e.retry = null;
+            closer.abandonAttemptLocked(e, null, "superseded by the peer's own dial");
+        }
+        // The ACK goes first on the link: no send can be queued before it, as the connection is not yet in use.
+        c.sendControl(new Message.HandshakeAck(true, yourIp, self.toString(), "", ownLimits()));
+        establishedLocked(e, c, null, h.limits());
+    }
+
+    private void completeLocked(Connection c, Message.HandshakeAck ack) {
+        PoolState.cancel(c.handshakeTimer);
+        c.handshakeTimer = null;
+        PeerEntry e = state.entryLocked(c.peer());
+        if (e == null || e.attempt != c) {
+            closer.closeLocked(c, null, "attempt no longer wanted");
+            return;
+        }
+        NodeAddress answered = tryParse(ack.myAddress());
+        if (!c.peer().equals(answered)) {
+            state.counters.handshakeFailures.incrementAndGet();
+            closer.closeLocked(c, null, "unexpected peer: dialed " + c.peer() + ", answered as '"
+                    + LogText.printable(ack.myAddress()) + "'");
+            return;
+        }
+        if (!ack.accepted()) {
+            state.counters.handshakeFailures.incrementAndGet();
+            closer.closeLocked(c, null, "rejected by peer: " + LogText.printable(ack.reason()));
+            return;
+        }
+        e.attempt = null;
+        Connection old = e.current;
+        if (old != null) {
+            if (c.isReverse() && !old.isReverse()) {
+                // The peer's canonical dial got here first; it stays, this reverse one goes.
+                state.counters.superseded.incrementAndGet();
+                closer.closeLocked(c, "superseded", "superseded by the canonical connection");
+                return;
+            }
+            closer.supersedeLocked(e, old);
+        }
+        if (!c.isReverse()) {
+            PoolState.cancel(e.retry);
+            e.retry = null;
+        }
+        if (!seenAsSelf(ack.yourIp())) {
+            NodeAddress self = state.self();
+            state.afterUnlockLocked(() -> log.warn("{} - Peer {} sees this node's connections coming from {}, not {}",
+                    self, c.peer(), ack.yourIp(), NodeAddress.ipText(self.ip())));
+        }
+        establishedLocked(e, c, ack.yourIp(), ack.limits());
+    }
+
+    private void establishedLocked(PeerEntry e, Connection c, String seenIp, Message.Limits peerLimits) {
+        NodeConfig cfg = state.config();
+        c.markEstablished(seenIp, peerLimits, TimeUnit.SECONDS.toMillis(cfg.heartbeatIntervalS()));
+        c.link().readIdleSeconds(c.readIdleSeconds(cfg.idleTimeoutS()));
+        e.current = c;
+        PoolState.cancel(e.reverseTimer);
+        e.reverseTimer = null;
+        String line = "Connected to " + e.address + " (" + c.direction() + (c.isReverse() ? ", reverse" : "") + ")"
+                + (e.failedAttempts > 0 ? " after " + e.failedAttempts + " failed attempts" : "");
+        e.failedAttempts = 0;
+        e.unloggedFailures = 0;
+        sender.startHeartbeatLocked(c);
+        state.events.emit(PeerEvent.Kind.CONNECTED, e.address, c.direction(), "", line);
+    }
+
+    private boolean seenAsSelf(String ip) {
+        try {
+            return state.self().sameIp(NodeAddress.parseIp(ip, ip));
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
+    }
+
+    private static NodeAddress tryParse(String text) {
+        try {
+            return NodeAddress.parse(text);
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
+    }
+}

@@ -1,0 +1,78 @@
+package org.peerpool.pool;
+
+import java.util.List;
+import java.util.Optional;
+
+import java.io.IOException;
+import java.net.SocketOption;
+
+import org.peerpool.PeerListener;
+import org.peerpool.config.NodeConfig;
+import org.peerpool.wire.NodeAddress;
+
+/**
+ * A read-only view of one node's pool, for the application, JMX and tests:
+ * consistent snapshots taken under the pool's lock (a peer never shows two
+ * connections) and counters since start. Nothing here changes the pool.
+ */
+public interface PoolView {
+
+    /** This node's own address. */
+    NodeAddress self();
+
+    /** The configuration in force. */
+    NodeConfig config();
+
+    /** The direction rule: this node initiates for {@code peer} exactly when its address is the lower one. */
+    default boolean initiates(NodeAddress peer) {
+        return self().compareTo(peer) < 0;
+    }
+
+    boolean isConnected(NodeAddress peer);
+
+    /**
+     * A socket option read back from the socket of the connection with {@code peer}
+     * (diagnostics: the keepalive timers the kernel really uses); empty when not connected.
+     */
+    <T> Optional<T> socketOption(NodeAddress peer, SocketOption<T> option) throws IOException;
+
+    /** Peer events (added, connected, disconnected, removed), in the order they happened. */
+    void addPeerListener(PeerListener l);
+
+    void removePeerListener(PeerListener l);
+
+    /** Connected peers in address order. */
+    List<NodeAddress> connectedPeers();
+
+    /** Configured peers in address order. */
+    List<NodeAddress> configuredPeers();
+
+    int connectionCount();
+
+    /** A consistent view of every known peer (configured or connected), in address order. */
+    List<PeerSnapshot> snapshots();
+
+    Optional<PeerSnapshot> snapshot(NodeAddress peer);
+
+    /** Accepted connections still waiting for their HANDSHAKE. */
+    int handshakingInbound();
+
+    /** Strangers' connections refused or dropped by the handshake bounds. */
+    long handshakesRefused();
+
+    long connectAttempts();
+
+    long handshakeFailures();
+
+    long protocolViolations();
+
+    long superseded();
+
+    long unknownMessages();
+
+    /** Each peer's disconnect history, and the connections opened and closed, since start. */
+    PeerHistory history();
+
+    /** Each peer's clock offset, from its ANNOUNCE heartbeats. */
+    ClockOffsets clocks();
+}
