@@ -8,9 +8,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -19,6 +21,7 @@ import org.peerpool.config.NodeConfig;
 import org.peerpool.testing.Await;
 import org.peerpool.testing.RawPeer;
 import org.peerpool.testing.TestNet;
+import org.peerpool.wire.Message;
 import org.peerpool.wire.NodeAddress;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -35,7 +38,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * UTF-8 bytes and a frame over the sender's {@code max_pending_bytes} each fail
  * locally with a {@link SendFailedException} that names the limit, while the same
  * connection carries the next payload; a lost connection fails what was queued with
- * {@link SendFailedException}, never a bare I/O exception.
+ * {@link SendFailedException}, never a bare I/O exception; nothing is written after a
+ * connection's GOODBYE.
  */
 @Timeout(60)
 class SendContractTest {
@@ -281,5 +285,77 @@ class SendContractTest {
         }
         assertTrue(failed > 0, "the reset failed no queued send (the test did not exercise the path)");
         Await.until(Duration.ofSeconds(5), () -> !a.pool().isConnected(raw), "the reset connection is gone");
+    }
+
+    @Test
+    void nothingIsQueuedBehindGoodbye() throws Exception {
+        int port = TestNet.freePort(5);
+        NodeAddress raw = TestNet.address(3, port);
+        Agent a = start(TestNet.fast(NodeConfig.builder(TestNet.ip(5)).port(port).addPeer(raw))
+                .reverseDialAfterS(0).build());
+        RawPeer peer = RawPeer.connectSmallBuffer(TestNet.ip(3), a.address(), 4096);
+        sockets.add(peer);
+        assertTrue(peer.handshakeAs(raw).accepted());
+        Await.until(Duration.ofSeconds(5), () -> a.pool().isConnected(raw), "raw peer connected");
+
+        // A backlog the raw peer has not read yet, and a sender that keeps going through the close.
+        List<CompletableFuture<Void>> sent = new CopyOnWriteArrayList<>();
+        byte[] chunk = new byte[8 * 1024];
+        for (int i = 0; i < 200; i++) {
+            sent.add(a.send(raw, "backlog", chunk));
+        }
+        AtomicBoolean go = new AtomicBoolean(true);
+        AtomicBoolean closing = new AtomicBoolean();
+        Thread racer = new Thread(() -> {
+            int n = 0;
+            while (go.get()) {
+                // Under 16 MiB in all before the close, so the queue bound never closes it first.
+                if (n < 800 || closing.get()) {
+                    sent.add(a.send(raw, "racer", chunk));
+                    n++;
+                } else {
+                    Thread.onSpinWait();
+                }
+            }
+        }, "test-racer");
+        racer.setDaemon(true);
+        racer.start();
+        Await.until(Duration.ofSeconds(5), () -> sent.size() > 400, "racer sending");
+        closing.set(true);
+        assertTrue(a.control().disconnect(raw, "test close"));
+        CompletableFuture<Void> after = a.send(raw, "after", chunk);
+        SendFailedException late = failure(after);
+        assertEquals(raw, late.peer());
+
+        // Read everything: GOODBYE must be the last frame.
+        peer.socket().setSoTimeout(10_000);
+        int payloads = 0;
+        int goodbyes = 0;
+        int afterGoodbye = 0;
+        for (var m = peer.read(); m != null; m = peer.read()) {
+            if (m instanceof Message.Goodbye) {
+                goodbyes++;
+            } else if (goodbyes > 0) {
+                afterGoodbye++;
+            } else if (m instanceof Message.Payload) {
+                payloads++;
+            }
+        }
+        go.set(false);
+        racer.join(5000);
+        assertEquals(1, goodbyes, "GOODBYE frames");
+        assertEquals(0, afterGoodbye, "frames after GOODBYE");
+
+        int succeeded = 0;
+        for (CompletableFuture<Void> f : sent) {
+            Throwable t = f.handle((v, x) -> x).get(5, TimeUnit.SECONDS);
+            if (t == null) {
+                succeeded++;
+            } else {
+                assertInstanceOf(SendFailedException.class, t);
+            }
+        }
+        // A future that reported success is a frame the peer read before GOODBYE.
+        assertEquals(succeeded, payloads, "sends reported written vs PAYLOADs received before GOODBYE");
     }
 }
