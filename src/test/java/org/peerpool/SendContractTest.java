@@ -293,12 +293,19 @@ class SendContractTest {
         NodeAddress raw = TestNet.address(3, port);
         Agent a = start(TestNet.fast(NodeConfig.builder(TestNet.ip(5)).port(port).addPeer(raw))
                 .reverseDialAfterS(0).build());
+        // Several closes, each raced by two senders, so a frame slipping in behind GOODBYE is likely to show.
+        for (int round = 1; round <= 5; round++) {
+            closeWhileSending(a, raw, round);
+        }
+    }
+
+    private void closeWhileSending(Agent a, NodeAddress raw, int round) throws Exception {
         RawPeer peer = RawPeer.connectSmallBuffer(TestNet.ip(3), a.address(), 4096);
         sockets.add(peer);
         assertTrue(peer.handshakeAs(raw).accepted());
         Await.until(Duration.ofSeconds(5), () -> a.pool().isConnected(raw), "raw peer connected");
 
-        // A backlog the raw peer has not read yet, and a sender that keeps going through the close.
+        // A backlog the raw peer has not read yet, and senders that keep going through the close.
         List<CompletableFuture<Void>> sent = new CopyOnWriteArrayList<>();
         byte[] chunk = new byte[8 * 1024];
         for (int i = 0; i < 200; i++) {
@@ -306,23 +313,27 @@ class SendContractTest {
         }
         AtomicBoolean go = new AtomicBoolean(true);
         AtomicBoolean closing = new AtomicBoolean();
-        Thread racer = new Thread(() -> {
-            int n = 0;
-            while (go.get()) {
-                // Under 16 MiB in all before the close, so the queue bound never closes it first.
-                if (n < 800 || closing.get()) {
-                    sent.add(a.send(raw, "racer", chunk));
-                    n++;
-                } else {
-                    Thread.onSpinWait();
+        List<Thread> racers = new ArrayList<>();
+        for (int r = 0; r < 2; r++) {
+            Thread racer = new Thread(() -> {
+                int n = 0;
+                while (go.get()) {
+                    // Under 16 MiB in all before the close, so the queue bound never closes it first.
+                    if (n < 400 || closing.get()) {
+                        sent.add(a.send(raw, "racer", chunk));
+                        n++;
+                    } else {
+                        Thread.onSpinWait();
+                    }
                 }
-            }
-        }, "test-racer");
-        racer.setDaemon(true);
-        racer.start();
-        Await.until(Duration.ofSeconds(5), () -> sent.size() > 400, "racer sending");
+            }, "test-racer-" + r);
+            racer.setDaemon(true);
+            racers.add(racer);
+            racer.start();
+        }
+        Await.until(Duration.ofSeconds(5), () -> sent.size() > 600, "racers sending");
         closing.set(true);
-        assertTrue(a.control().disconnect(raw, "test close"));
+        assertTrue(a.control().disconnect(raw, "test close"), "round " + round + ": not connected at the close");
         CompletableFuture<Void> after = a.send(raw, "after", chunk);
         SendFailedException late = failure(after);
         assertEquals(raw, late.peer());
@@ -342,9 +353,11 @@ class SendContractTest {
             }
         }
         go.set(false);
-        racer.join(5000);
-        assertEquals(1, goodbyes, "GOODBYE frames");
-        assertEquals(0, afterGoodbye, "frames after GOODBYE");
+        for (Thread t : racers) {
+            t.join(5000);
+        }
+        assertEquals(1, goodbyes, "round " + round + ": GOODBYE frames");
+        assertEquals(0, afterGoodbye, "round " + round + ": frames after GOODBYE");
 
         int succeeded = 0;
         for (CompletableFuture<Void> f : sent) {
@@ -356,6 +369,7 @@ class SendContractTest {
             }
         }
         // A future that reported success is a frame the peer read before GOODBYE.
-        assertEquals(succeeded, payloads, "sends reported written vs PAYLOADs received before GOODBYE");
+        assertEquals(succeeded, payloads, "round " + round + ": sends reported written vs PAYLOADs received before GOODBYE");
+        Await.until(Duration.ofSeconds(5), () -> !a.pool().isConnected(raw), "closed connection gone");
     }
 }
