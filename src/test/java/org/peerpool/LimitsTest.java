@@ -21,8 +21,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.peerpool.config.ConfigLoader;
 import org.peerpool.config.NodeConfig;
 import org.peerpool.testing.Await;
+import org.peerpool.testing.Ini;
 import org.peerpool.testing.RawPeer;
 import org.peerpool.testing.TestNet;
 import org.peerpool.wire.Message;
@@ -144,6 +146,14 @@ class LimitsTest {
         NodeConfig c = NodeConfig.builder(TestNet.ip(5)).build();
         assertEquals(20, c.heartbeatIntervalS(), "default heartbeat_interval_s");
         assertEquals(60, c.idleTimeoutS(), "default idle_timeout_s");
+    }
+
+    @Test
+    void aFileWithoutTheKeysGetsTheNewDefaults() throws Exception {
+        NodeAddress self = TestNet.address(5, port);
+        NodeConfig c = ConfigLoader.parse(Ini.text(self, List.of(three)), "peerpool.ini");
+        assertEquals(20, c.heartbeatIntervalS(), "heartbeat_interval_s of a file that omits it");
+        assertEquals(60, c.idleTimeoutS(), "idle_timeout_s of a file that omits it");
     }
 
     @Test
