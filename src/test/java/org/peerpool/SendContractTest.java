@@ -188,6 +188,22 @@ class SendContractTest {
     }
 
     @Test
+    void aNullTopicOrDataFailsLocallyAndTheConnectionStays() throws Exception {
+        Trio t = new Trio();
+        long bigId = t.idAtSender(t.big);
+        CompletableFuture<Void> noTopic = assertDoesNotThrow(() -> t.sender.send(t.big.address(), null, new byte[1]));
+        assertMentions(failure(noTopic).getMessage(), "topic is null");
+        CompletableFuture<Void> noData = assertDoesNotThrow(() -> t.sender.send(t.big.address(), "tx", null));
+        assertMentions(failure(noData).getMessage(), "data is null");
+        Map<NodeAddress, CompletableFuture<Void>> all = assertDoesNotThrow(() -> t.sender.broadcast(null, new byte[1]));
+        for (CompletableFuture<Void> f : all.values()) {
+            assertMentions(failure(f).getMessage(), "topic is null");
+        }
+        assertCarries(t.sender, t.big, t.atBig, "small");
+        assertEquals(bigId, t.idAtSender(t.big));
+    }
+
+    @Test
     void topicOfExactly65535BytesIsSent() throws Exception {
         Trio t = new Trio();
         String topic = "t".repeat(65535);

@@ -46,9 +46,9 @@ final class Sender {
         }
         ByteBuffer frame;
         try {
-            frame = MessageCodec.encode(m);
-        } catch (IllegalArgumentException tooBig) {
-            return CompletableFuture.failedFuture(new SendFailedException(peer, tooBig.getMessage(), tooBig));
+            frame = encode(m);
+        } catch (IllegalArgumentException unfit) {
+            return CompletableFuture.failedFuture(new SendFailedException(peer, unfit.getMessage(), unfit));
         }
         return sendOn(c, frame);
     }
@@ -67,10 +67,10 @@ final class Sender {
         Map<NodeAddress, CompletableFuture<Void>> out = new LinkedHashMap<>();
         ByteBuffer frame;
         try {
-            frame = MessageCodec.encode(m);
-        } catch (IllegalArgumentException tooBig) {
+            frame = encode(m);
+        } catch (IllegalArgumentException unfit) {
             for (Connection c : targets) {
-                out.put(c.peer(), CompletableFuture.failedFuture(new SendFailedException(c.peer(), tooBig.getMessage(), tooBig)));
+                out.put(c.peer(), CompletableFuture.failedFuture(new SendFailedException(c.peer(), unfit.getMessage(), unfit)));
             }
             return out;
         }
@@ -78,6 +78,14 @@ final class Sender {
             out.put(c.peer(), sendOn(c, frame.duplicate()));
         }
         return out;
+    }
+
+    /** The frame of an application message; a missing field is refused like one that does not fit. */
+    private static ByteBuffer encode(Message m) {
+        if (m instanceof Message.Payload p && (p.topic() == null || p.data() == null)) {
+            throw new IllegalArgumentException(p.topic() == null ? "topic is null" : "data is null");
+        }
+        return MessageCodec.encode(m);
     }
 
     private CompletableFuture<Void> sendOn(Connection c, ByteBuffer frame) {
