@@ -64,13 +64,14 @@ public final class Capture implements AutoCloseable {
     /** Starts capturing TCP on lo to and from {@code ports} into {@code file}; returns once tcpdump listens. */
     public static Capture start(Path file, int... ports) throws IOException, InterruptedException {
         String filter = Arrays.stream(ports).mapToObj(p -> "tcp port " + p).collect(Collectors.joining(" or "));
-        Process p = new ProcessBuilder(tcpdump(), "-i", "lo", "-U", "-n", "-s", "0", "-w", file.toString(), filter)
+        Process p = new ProcessBuilder(tcpdump(), "-i", "lo", "-U", "--immediate-mode", "-n", "-s", "0", "-w", file.toString(), filter)
                 .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
         CountDownLatch listening = new CountDownLatch(1);
         StringBuilder said = new StringBuilder();
         Thread reader = new Thread(() -> {
             try (InputStream err = p.getErrorStream()) {
                 // tcpdump says "listening on lo ..." once its socket is open; everything after is captured.
+                // (--immediate-mode: without it libpcap holds packets up to a second in its ring buffer.)
                 byte[] buf = new byte[1024];
                 int n;
                 while ((n = err.read(buf)) > 0) {
