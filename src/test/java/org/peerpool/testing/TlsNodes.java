@@ -73,7 +73,12 @@ public final class TlsNodes implements AutoCloseable {
 
     /** Creates node i on its INI (loaded and watched as {@code main} does) and opens its listener. */
     public Agent listen(int i) throws IOException, ConfigException {
-        Agent a = Agent.builder(ConfigWatcher.load(ini(i))).ioThreads(1).mbeanServer(server).build();
+        return listen(i, 1);
+    }
+
+    /** As {@link #listen(int)}, with {@code ioThreads} I/O threads. */
+    public Agent listen(int i, int ioThreads) throws IOException, ConfigException {
+        Agent a = Agent.builder(ConfigWatcher.load(ini(i))).ioThreads(ioThreads).mbeanServer(server).build();
         agents.put(i, a);
         a.listen();
         return a;
@@ -175,6 +180,13 @@ public final class TlsNodes implements AutoCloseable {
         return true;
     }
 
+    /** True when nodes i and j each hold a connection with the other (whatever else they hold). */
+    public boolean linked(int i, int j) {
+        Agent a = agents.get(i);
+        Agent b = agents.get(j);
+        return a != null && b != null && a.pool().isConnected(address(j)) && b.pool().isConnected(address(i));
+    }
+
     public void awaitWhole(Duration within, int... nodes) {
         Await.until(within, () -> whole(nodes), () -> "mesh not whole: " + counts(nodes));
     }
@@ -219,7 +231,10 @@ public final class TlsNodes implements AutoCloseable {
             return this;
         }
 
+        /** A {@code [connection]} line, replacing the default of the same key if there is one. */
         public Text connection(String line) {
+            String key = line.split("=")[0].trim();
+            connection.removeIf(l -> l.split("=")[0].trim().equals(key));
             connection.add(line);
             return this;
         }
