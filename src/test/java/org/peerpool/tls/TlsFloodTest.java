@@ -39,7 +39,7 @@ class TlsFloodTest {
     private static final int SOURCES = 125;
     private static final int PER_SOURCE = 4;
     private static final int HANDSHAKE_TIMEOUT_MS = 1500;
-    private static final int MAX_HANDSHAKING = 64;
+    private static final int MAX_HANDSHAKING = Integer.getInteger("tlsflood.maxHandshaking", 64);
     /**
      * How soon a dropped flood client connects again: an attacker that wants its 500
      * handshakes held keeps coming back at once (FloodTest uses 10 ms for plaintext).

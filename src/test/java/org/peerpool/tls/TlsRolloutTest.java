@@ -82,6 +82,17 @@ class TlsRolloutTest {
         nodes.awaitWhole(Duration.ofSeconds(10), MESH);
         checker = PairChecker.start(nodes.agents(), 500);
         assertAll(i -> "off", (i, j) -> "plaintext");
+        // What each node heard when a connection ended: "j<-reason", j the peer.
+        Map<Integer, List<String>> ended = new java.util.concurrent.ConcurrentHashMap<>();
+        for (int i : MESH) {
+            List<String> mine = new java.util.concurrent.CopyOnWriteArrayList<>();
+            ended.put(i, mine);
+            nodes.agent(i).onPeerEvent(e -> {
+                if (e.kind() == org.peerpool.PeerEvent.Kind.DISCONNECTED) {
+                    mine.add(e.peer() + " " + e.reason());
+                }
+            });
+        }
 
         // Step 1: every node gets a key and optional; nothing changes on the wire.
         for (int i : MESH) {
@@ -104,12 +115,30 @@ class TlsRolloutTest {
             saveAndCheck(k, text(k, "optional", true), higher);
         }
         assertAll(i -> "optional", (i, j) -> "TLSv1.3 ");
+        // Each re-formed link was closed by its initiator with GOODBYE "security changed" (PROTOCOL.md 7):
+        // node j closed its links to higher nodes itself, and heard that GOODBYE from each lower node.
+        for (int j : MESH) {
+            List<String> expected = new ArrayList<>();
+            for (int i : MESH) {
+                if (i != j) {
+                    expected.add(nodes.address(i) + (i < j ? " peer said goodbye: " : " ") + "security changed");
+                }
+            }
+            int node = j;
+            Await.until(Duration.ofSeconds(2), () -> ended.get(node).size() >= expected.size(), "events delivered");
+            List<String> heard = ended.get(j).stream().map(r -> r.replaceFirst("(security changed).*", "$1")).sorted().toList();
+            assertEquals(expected.stream().sorted().toList(), heard,
+                    "node " + j + ": each link it shares ended once, for security changed: " + ended.get(j));
+        }
 
         // Step 3: required everywhere; every link is TLS with a pinned key already, so none re-forms.
         for (int k : MESH) {
             saveAndCheck(k, text(k, "required", true), List.of());
         }
         assertAll(i -> "required", (i, j) -> "TLSv1.3 ");
+        for (int j : MESH) {
+            assertEquals(3, ended.get(j).size(), "node " + j + ": no link ended in step 3: " + ended.get(j));
+        }
 
         checker.close();
         assertEquals(List.of(), checker.problems(), checker.summary());
@@ -175,5 +204,56 @@ class TlsRolloutTest {
                 assertEquals(expected.startsWith("TLS") ? Keys.get("n" + j).pin() : "", pin, i + " sees " + j + "'s key");
             }
         }
+    }
+
+    @Test
+    void rollingBackMovesTheLinkToPlaintextWithGoodbyeSecurityChanged() throws Exception {
+        int[] mesh = {1, 2};
+        nodes = new TlsNodes(dir, TestNet.freePort(2));
+        for (int i : mesh) {
+            nodes.installKey(i, Keys.get("n" + i));
+            nodes.save(i, pair(i, "required"));
+        }
+        nodes.startAll(mesh);
+        nodes.awaitWhole(Duration.ofSeconds(10), mesh);
+        assertTrue(((String) nodes.peer(1, 2, "Security")).startsWith("TLSv1.3"));
+        List<String> heard = new java.util.concurrent.CopyOnWriteArrayList<>();
+        nodes.agent(2).onPeerEvent(e -> {
+            if (e.kind() == org.peerpool.PeerEvent.Kind.DISCONNECTED) {
+                heard.add(e.reason());
+            }
+        });
+
+        // The responder relaxes first: its pinned TLS link is allowed under optional.
+        Map<String, Long> ids = nodes.ids(mesh);
+        long r2 = nodes.reloads(2);
+        nodes.save(2, pair(2, "optional"));
+        nodes.awaitReload(2, r2, Duration.ofSeconds(5));
+        assertEquals(ids, nodes.ids(mesh), "required -> optional on the responder leaves the link alone");
+
+        // The initiator turns TLS off: its TLS link goes, and comes back in plaintext.
+        long r1 = nodes.reloads(1);
+        nodes.save(1, pair(1, "off"));
+        nodes.awaitReload(1, r1, Duration.ofSeconds(5));
+        Await.until(WHOLE_WITHIN, () -> nodes.whole(mesh) && "plaintext".equals(nodes.peer(1, 2, "Security"))
+                        && "plaintext".equals(nodes.peer(2, 1, "Security")),
+                () -> "link back in plaintext: " + nodes.counts(mesh) + " " + nodes.peer(1, 2, "Security"));
+        assertEquals(List.of("peer said goodbye: security changed"), heard, "node 2 was told why");
+        assertEquals("", nodes.peer(1, 2, "PeerKeyPin"));
+        assertEquals("off", nodes.pool(1, "TlsMode"));
+
+        // The responder turns it off too: a plaintext link is what off wants, so it stays.
+        ids = nodes.ids(mesh);
+        r2 = nodes.reloads(2);
+        nodes.save(2, pair(2, "off"));
+        nodes.awaitReload(2, r2, Duration.ofSeconds(5));
+        assertEquals(ids, nodes.ids(mesh), "optional -> off on the responder leaves the plaintext link alone");
+        assertEquals(1, heard.size(), "no further disconnect: " + heard);
+    }
+
+    /** Node i of a pair: its peer pinned, in {@code mode}. */
+    private TlsNodes.Text pair(int i, String mode) {
+        int other = 3 - i;
+        return new TlsNodes.Text(nodes.address(i)).peer(nodes.address(other), Keys.get("n" + other).pin()).tls(mode);
     }
 }
