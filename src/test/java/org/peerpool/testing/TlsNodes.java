@@ -18,6 +18,7 @@ import org.peerpool.Agent;
 import org.peerpool.config.ConfigException;
 import org.peerpool.config.ConfigWatcher;
 import org.peerpool.jmx.JmxNames;
+import org.peerpool.wire.Message;
 import org.peerpool.wire.NodeAddress;
 
 /**
@@ -110,6 +111,19 @@ public final class TlsNodes implements AutoCloseable {
         if (a != null) {
             a.stop();
 
+        }
+    }
+
+    /**
+     * One TLS handshake with node i (which must take TLS) from an unlisted address, then
+     * a HANDSHAKE it refuses as {@code unknown peer}. The first TLS handshake in a JVM
+     * loads and initialises much of JSSE, which on a loaded 2-core machine takes over a
+     * second; a test that times a later step does this first so it times the node, not
+     * the JVM's start-up. Returns the node's answer.
+     */
+    public Message warmUpTls(int i, Keys.Key anyKey) throws IOException {
+        try (TlsWire.Client c = TlsWire.connect(TestNet.ip(250), address(i), anyKey)) {
+            return c.handshakeAs(TestNet.address(250, port));
         }
     }
 

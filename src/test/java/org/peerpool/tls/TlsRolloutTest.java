@@ -16,6 +16,7 @@ import org.peerpool.testing.Keys;
 import org.peerpool.testing.PairChecker;
 import org.peerpool.testing.TestNet;
 import org.peerpool.testing.TlsNodes;
+import org.peerpool.wire.Message;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -105,6 +106,14 @@ class TlsRolloutTest {
         for (int i : MESH) {
             assertEquals(Keys.get("n" + i).pin(), nodes.pool(i, "LocalKeyPin"), "node " + i + " shows its key's pin");
         }
+        // Step 2 is timed: let this JVM's first TLS handshakes (JSSE start-up, both roles) happen before it.
+        Map<String, Long> settled = nodes.ids(MESH);
+        for (int i : MESH) {
+            Message m = nodes.warmUpTls(i, Keys.get("n1"));
+            assertTrue(m instanceof Message.HandshakeAck a && !a.accepted() && a.reason().startsWith("unknown peer"),
+                    "an optional node takes TLS and refuses an unlisted address: " + m);
+        }
+        assertEquals(settled, nodes.ids(MESH), "the warm-up touched no connection");
 
         // Step 2: pins. The saving node re-forms, over TLS, the plaintext links it initiates (to higher nodes).
         for (int k : MESH) {
@@ -172,7 +181,7 @@ class TlsRolloutTest {
             }
             return nodes.whole(MESH);
         }, () -> "after node " + k + "'s save: pairs with " + reformed + " re-formed and the mesh whole within 2 s; ids "
-                + before + " -> " + nodes.ids(MESH) + "; " + nodes.counts(MESH));
+                + before + " -> " + nodes.ids(MESH) + "; " + nodes.counts(MESH) + "; " + states(k, reformed));
         Map<String, Long> after = nodes.ids(MESH);
         for (var e : before.entrySet()) {
             String[] ends = e.getKey().split(">");
@@ -186,6 +195,20 @@ class TlsRolloutTest {
                         "node " + k + "'s save left " + e.getKey() + " alone: ids " + before + " -> " + after);
             }
         }
+    }
+
+    /** For a failure message: how node k and the nodes it re-dials see each other. */
+    private String states(int k, List<Integer> others) {
+        StringBuilder b = new StringBuilder();
+        for (int j : others) {
+            for (int[] e : new int[][] {{k, j}, {j, k}}) {
+                b.append(e[0]).append(" sees ").append(e[1]).append(": ").append(nodes.peer(e[0], e[1], "State"))
+                        .append(" '").append(nodes.peer(e[0], e[1], "LastError")).append("' failed ")
+                        .append(nodes.peer(e[0], e[1], "FailedAttempts")).append("; ");
+            }
+        }
+        return b.append("node ").append(k).append(" ConnectAttempts ").append(nodes.pool(k, "ConnectAttempts"))
+                .append(", HandshakeFailures ").append(nodes.pool(k, "HandshakeFailures")).toString();
     }
 
     /** Every node shows {@code mode}, and every Peer bean a Security starting with {@code security}. */
