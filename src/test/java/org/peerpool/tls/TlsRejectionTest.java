@@ -181,4 +181,34 @@ class TlsRejectionTest {
             assertEquals(0L, pair.pool(2, "KeyMismatches"), "the responder judged no HANDSHAKE");
         }
     }
+
+    @Test
+    void underAcceptUnknownPeersAnUnlistedPeerMayComeOverTlsWithAnyKeyButNotInPlaintext() throws Exception {
+        try (TlsNodes open = new TlsNodes(dir.resolve("open"), TestNet.freePort(5))) {
+            open.installKey(5, Keys.get("n4"));
+            open.save(5, new TlsNodes.Text(open.address(5)).peer(open.address(1), Keys.get("n1").pin())
+                    .security("accept_unknown_peers = true").tls("required"));
+            open.startAll(5);
+            NodeAddress stranger = open.address(2);
+            try (TlsWire.Client c = TlsWire.connect(TestNet.ip(2), open.address(5), Keys.get("stranger"))) {
+                Message m = c.handshakeAs(stranger);
+                assertTrue(m instanceof Message.HandshakeAck a && a.accepted(),
+                        "an unlisted lower peer over TLS, any key: " + m);
+                Await.until(Duration.ofSeconds(2), () -> open.agent(5).pool().isConnected(stranger), "connected");
+                assertEquals(Keys.get("stranger").pin(), open.peer(5, 2, "PeerKeyPin"));
+                assertEquals(false, open.peer(5, 2, "Configured"));
+            }
+            try (RawPeer p = RawPeer.connect(TestNet.ip(3), open.address(5))) {
+                Message.HandshakeAck ack = p.handshakeAs(open.address(3));
+                assertFalse(ack.accepted(), "plaintext is still refused under required: " + ack);
+                assertTrue(ack.reason().startsWith("key mismatch"), ack.reason());
+            }
+            // A listed, pinned address is still held to its pin.
+            try (TlsWire.Client c = TlsWire.connect(TestNet.ip(1), open.address(5), Keys.get("stranger"))) {
+                Message m = c.handshakeAs(open.address(1));
+                assertTrue(m instanceof Message.HandshakeAck a && !a.accepted() && a.reason().startsWith("key mismatch"),
+                        "a pinned address with the wrong key: " + m);
+            }
+        }
+    }
 }
