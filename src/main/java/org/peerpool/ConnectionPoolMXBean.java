@@ -60,6 +60,18 @@ public interface ConnectionPoolMXBean {
     @Description("Frames of an unknown message type received and ignored since start")
     long getUnknownMessages();
 
+    @Description("TLS mode in force: off (plaintext only), optional (TLS toward pinned peers, both accepted) "
+            + "or required (TLS only)")
+    String getTlsMode();
+
+    @Description("This node's key pin (sha256/ and Base64 of its public key's SHA-256), for other nodes' peer lines; "
+            + "empty without a keystore")
+    String getLocalKeyPin();
+
+    @Description("Keys that matched no pin since start: TLS dials this node aborted, and HANDSHAKEs it refused "
+            + "with 'key mismatch'")
+    long getKeyMismatches();
+
     @Description("Accepted TCP connections whose HANDSHAKE has not arrived yet")
     int getHandshakingInbound();
 

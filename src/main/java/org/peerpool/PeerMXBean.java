@@ -75,6 +75,13 @@ public interface PeerMXBean {
     @Description("Why the last dial or handshake with the peer failed; empty if none failed")
     String getLastError();
 
+    @Description("What protects the current connection: 'plaintext', or the TLS protocol and cipher suite "
+            + "(e.g. 'TLSv1.3 TLS_AES_256_GCM_SHA384'); empty when not connected")
+    String getSecurity();
+
+    @Description("Pin of the key the peer presented on the current connection; empty on plaintext or when not connected")
+    String getPeerKeyPin();
+
     @Description("Connections with this peer that ended since this node started")
     long getDisconnects();
 

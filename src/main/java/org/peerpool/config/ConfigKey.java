@@ -49,7 +49,11 @@ public enum ConfigKey {
     MAX_HANDSHAKING("security", "max_handshaking", Applies.NEXT_HANDSHAKE, 256, 1, Integer.MAX_VALUE,
             NodeConfig::maxHandshaking, (b, v) -> b.maxHandshaking((int) v)),
     MAX_HANDSHAKING_PER_IP("security", "max_handshaking_per_ip", Applies.NEXT_HANDSHAKE, 8, 1, Integer.MAX_VALUE,
-            NodeConfig::maxHandshakingPerIp, (b, v) -> b.maxHandshakingPerIp((int) v));
+            NodeConfig::maxHandshakingPerIp, (b, v) -> b.maxHandshakingPerIp((int) v)),
+
+    TLS_MODE("tls", "mode", Applies.REJUDGE),
+    KEYSTORE("tls", "keystore", Applies.REJUDGE),
+    KEYSTORE_PASSWORD("tls", "keystore_password", Applies.REJUDGE);
 
     /** When a saved change of a key takes effect on a running node. */
     public enum Applies {
@@ -60,7 +64,13 @@ public enum ConfigKey {
         /** For the next handshake this node answers. */
         NEXT_HANDSHAKE,
         /** For the next reconnect delay this node waits out. */
-        NEXT_DELAY
+        NEXT_DELAY,
+        /**
+         * At once: every connection is judged again and one the new settings would not
+         * allow is closed and re-established (PROTOCOL.md section 7); so are the pins on
+         * peer lines, and the keystore file's content.
+         */
+        REJUDGE
     }
 
     private final String section;
@@ -72,7 +82,7 @@ public enum ConfigKey {
     private final ToLongFunction<NodeConfig> read;
     private final ObjLongConsumer<NodeConfig.Builder> write;
 
-    /** A key that is not a whole number (an IP, a peer line, a boolean). */
+    /** A key that is not a whole number (an IP, a peer line, a boolean, a word, a path). */
     ConfigKey(String section, String key, Applies applies) {
         this(section, key, applies, 0, 0, 0, null, null);
     }

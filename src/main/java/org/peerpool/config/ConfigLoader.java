@@ -54,7 +54,7 @@ public final class ConfigLoader {
     private ConfigLoader() {
     }
 
-    /** "[network], [connection] or [security]": every section, for messages. */
+    /** "[network], [connection], [security] or [tls]": every section, for messages. */
     private static String sectionList() {
         List<String> names = KEYS.keySet().stream().map(s -> "[" + s + "]").toList();
         return String.join(", ", names.subList(0, names.size() - 1)) + " or " + names.get(names.size() - 1);
@@ -92,7 +92,8 @@ public final class ConfigLoader {
         } catch (ConfigurationException | IOException e) {
             throw new ConfigException(fileName + ": cannot read as INI (" + e.getMessage() + ")", e);
         }
-        return new ConfigValidator(fileName, scan.entries(), ini).validate();
+        Path dir = Path.of(fileName).toAbsolutePath().getParent();
+        return new ConfigValidator(fileName, dir, scan.entries(), ini).validate();
     }
 
     /** The file's text (strict UTF-8), or a one-line reason it cannot be read. */

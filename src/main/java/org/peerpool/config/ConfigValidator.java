@@ -2,16 +2,24 @@ package org.peerpool.config;
 
 import java.math.BigInteger;
 import java.net.InetAddress;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 
 import org.apache.commons.configuration2.INIConfiguration;
 import org.apache.commons.configuration2.SubnodeConfiguration;
 import org.peerpool.config.ConfigLoader.Entry;
 import org.peerpool.config.ConfigLoader.LoadResult;
+import org.peerpool.tls.KeyPin;
+import org.peerpool.tls.KeystoreException;
+import org.peerpool.tls.LocalKey;
+import org.peerpool.tls.TlsMode;
 import org.peerpool.wire.NodeAddress;
 
 import static org.peerpool.config.NodeConfig.FRAME_HEADER_BYTES;
@@ -28,14 +36,18 @@ import static org.peerpool.config.ConfigLoader.detail;
 final class ConfigValidator {
 
     private final String file;
+    /** Where a relative keystore path starts: the config file's directory. */
+    private final Path baseDir;
     private final Map<String, Integer> lines = new HashMap<>();
     private final Map<String, String> values = new HashMap<>();
     private final List<Integer> peerLines = new ArrayList<>();
     private final List<String> peerValues = new ArrayList<>();
     private final List<String> warnings = new ArrayList<>();
+    private final Map<NodeAddress, Integer> peerLine = new HashMap<>();
 
-    ConfigValidator(String file, List<Entry> entries, INIConfiguration ini) throws ConfigException {
+    ConfigValidator(String file, Path baseDir, List<Entry> entries, INIConfiguration ini) throws ConfigException {
         this.file = file;
+        this.baseDir = baseDir;
         Map<String, SubnodeConfiguration> sections = new HashMap<>();
         List<String> allPeers = null;
         for (Entry e : entries) {
@@ -79,7 +91,13 @@ final class ConfigValidator {
             b.acceptUnknownPeers(bool(ConfigKey.ACCEPT_UNKNOWN_PEERS.key()));
         }
         checkPairs(b);
-        b.peers(peers(b.build().self()));
+        NodeAddress self = b.build().self();
+        TlsSettings tls = tls();
+        b.tls(tls);
+        Map<NodeAddress, Set<KeyPin>> pins = new HashMap<>();
+        b.peers(peers(self, pins));
+        pins.forEach(b::pins);
+        checkPinned(tls, pins, self);
         NodeConfig config = b.build();
         if (config.idleTimeoutS() <= config.heartbeatIntervalS()) {
             String key = has("idle_timeout_s") ? "idle_timeout_s" : "heartbeat_interval_s";
@@ -118,18 +136,30 @@ final class ConfigValidator {
         }
     }
 
-    private List<NodeAddress> peers(NodeAddress self) throws ConfigException {
+    /** The peer lines: an address, then any number of key pins; the pins of duplicates are merged. */
+    private List<NodeAddress> peers(NodeAddress self, Map<NodeAddress, Set<KeyPin>> pins) throws ConfigException {
         List<NodeAddress> peers = new ArrayList<>();
         Map<NodeAddress, Integer> seen = new HashMap<>();
         for (int i = 0; i < peerValues.size(); i++) {
             int line = peerLines.get(i);
             String value = peerValues.get(i);
+            String[] words = value.split("\\s+");
+            String address = words[0];
             NodeAddress peer;
             try {
-                peer = NodeAddress.parse(value, self.port());
+                peer = NodeAddress.parse(address, self.port());
             } catch (IllegalArgumentException e) {
-                throw at(file, line, "peer = " + value + ": " + detail(e, value));
+                throw at(file, line, "peer = " + value + ": " + detail(e, address));
             }
+            Set<KeyPin> keyPins = pins.computeIfAbsent(peer, p -> new LinkedHashSet<>());
+            for (int w = 1; w < words.length; w++) {
+                try {
+                    keyPins.add(KeyPin.parse(words[w]));
+                } catch (IllegalArgumentException e) {
+                    throw at(file, line, "peer = " + value + ": " + e.getMessage());
+                }
+            }
+            peerLine.putIfAbsent(peer, line);
             if (peer.ip().isAnyLocalAddress() || peer.ip().isMulticastAddress()) {
                 throw at(file, line, "peer = " + value
                         + ": expected a peer's IP (not a wildcard or multicast address)");
@@ -144,6 +174,62 @@ final class ConfigValidator {
             peers.add(peer);
         }
         return peers;
+    }
+
+    /** The [tls] section: the mode, and the keystore read now so a bad one rejects the file. */
+    private TlsSettings tls() throws ConfigException {
+        TlsMode mode = TlsMode.OFF;
+        if (has(ConfigKey.TLS_MODE.key())) {
+            try {
+                mode = TlsMode.parse(values.get("mode"));
+            } catch (IllegalArgumentException e) {
+                throw bad("mode", values.get("mode"), "off, optional or required");
+            }
+        }
+        if (!has("keystore")) {
+            if (has("keystore_password")) {
+                throw new ConfigException(where("keystore_password") + ": keystore_password is set but keystore is not");
+            }
+            if (mode != TlsMode.OFF) {
+                throw new ConfigException(where("mode") + ": mode = " + mode.word()
+                        + " needs this node's key: keystore = node.p12 and keystore_password = ... (bin/peerpool keygen)");
+            }
+            return TlsSettings.OFF;
+        }
+        String name = values.get("keystore");
+        Path keystore;
+        try {
+            keystore = baseDir.resolve(name).toAbsolutePath().normalize();
+        } catch (InvalidPathException e) {
+            throw bad("keystore", name, "a file path");
+        }
+        if (!has("keystore_password")) {
+            throw new ConfigException(where("keystore") + ": keystore = " + name
+                    + ": keystore_password is missing (required with keystore)", null, keystore);
+        }
+        try {
+            LocalKey key = LocalKey.load(keystore, values.get("keystore_password").toCharArray());
+            return TlsSettings.of(mode, key);
+        } catch (KeystoreException e) {
+            throw new ConfigException(where("keystore") + ": keystore = " + name + ": " + e.getMessage(), e, keystore);
+        }
+    }
+
+    /** Under {@code required} every peer needs a pin; named on the first unpinned peer's line. */
+    private void checkPinned(TlsSettings tls, Map<NodeAddress, Set<KeyPin>> pins, NodeAddress self)
+            throws ConfigException {
+        if (tls.mode() != TlsMode.REQUIRED) {
+            return;
+        }
+        for (Map.Entry<NodeAddress, Integer> e : peerLine.entrySet().stream()
+                .sorted(Map.Entry.comparingByValue()).toList()) {
+            NodeAddress peer = e.getKey();
+            if (!peer.equals(self) && pins.getOrDefault(peer, Set.of()).isEmpty()) {
+                throw new ConfigException(file + " line " + e.getValue() + ": peer " + peer
+                        + " has no key pin, and mode = required (" + where("mode")
+                        + ") needs one for every peer", null, tls.keystore());
+            }
+        }
     }
 
     /**

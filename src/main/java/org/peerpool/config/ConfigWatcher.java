@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.ClosedWatchServiceException;
 import java.nio.file.FileSystems;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardWatchEventKinds;
 import java.nio.file.WatchEvent;
@@ -14,6 +15,7 @@ import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 
@@ -63,11 +65,17 @@ public final class ConfigWatcher implements ConfigControl, AutoCloseable {
     private Applier applier;
     private volatile Thread thread;
     private volatile WatchService watchService;
+    /**
+     * The keystore the file named at its last reading, valid or not: its content counts
+     * as part of the file's, so a rotated or repaired keystore is a reload too.
+     */
+    private volatile Path keystore;
 
-    private ConfigWatcher(Path file, NodeConfig config, byte[] digest) {
+    private ConfigWatcher(Path file, NodeConfig config, String text) {
         this.file = file;
         this.status = new ConfigStatus(file, config, Instant.now(), 0, 0, "");
-        this.lastSeenDigest = digest;
+        this.keystore = config.tls().keystore();
+        this.lastSeenDigest = digest(text);
     }
 
     /**
@@ -79,7 +87,7 @@ public final class ConfigWatcher implements ConfigControl, AutoCloseable {
         String text = ConfigLoader.readText(abs);
         ConfigLoader.LoadResult r = ConfigLoader.parseWithWarnings(text, file.toString());
         r.warnings().forEach(w -> log.warn("{}", w));
-        return new ConfigWatcher(abs, r.config(), digest(text));
+        return new ConfigWatcher(abs, r.config(), text);
     }
 
     /** Starts watching; each accepted change goes through {@code applier} before it counts. */
@@ -154,7 +162,10 @@ public final class ConfigWatcher implements ConfigControl, AutoCloseable {
         boolean concerns = false;
         for (WatchEvent<?> ev : key.pollEvents()) {
             // OVERFLOW means events were lost: assume ours was among them.
-            if (ev.kind() == StandardWatchEventKinds.OVERFLOW || file.getFileName().equals(ev.context())) {
+            Path ks = keystore;
+            boolean isKeystore = ks != null && file.getParent().equals(ks.getParent())
+                    && ks.getFileName().equals(ev.context());
+            if (ev.kind() == StandardWatchEventKinds.OVERFLOW || file.getFileName().equals(ev.context()) || isKeystore) {
                 concerns = true;
             }
         }
@@ -200,8 +211,9 @@ public final class ConfigWatcher implements ConfigControl, AutoCloseable {
                 r.warnings().forEach(w -> log.warn("{}", w));
             }
             next = r.config();
+            digest = followKeystore(next.tls().keystore(), text, digest);
         } catch (ConfigException e) {
-            lastSeenDigest = digest;
+            lastSeenDigest = followKeystore(e.keystore(), text, digest);
             failedApplyDigest = null;
             return reject(e.getMessage());
         }
@@ -257,9 +269,30 @@ public final class ConfigWatcher implements ConfigControl, AutoCloseable {
         return false;
     }
 
-    private static byte[] digest(String text) {
+    /** The digest of {@code text} with the keystore it names, once the reading told which that is. */
+    private byte[] followKeystore(Path named, String text, byte[] digest) {
+        if (Objects.equals(named, keystore)) {
+            return digest;
+        }
+        keystore = named;
+        return digest(text);
+    }
+
+    /** The file's text and the current content of the keystore it named last (absent counts as empty). */
+    private byte[] digest(String text) {
         try {
-            return MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
+            MessageDigest d = MessageDigest.getInstance("SHA-256");
+            d.update(text.getBytes(StandardCharsets.UTF_8));
+            Path ks = keystore;
+            if (ks != null) {
+                d.update((byte) 0);
+                try {
+                    d.update(Files.readAllBytes(ks));
+                } catch (IOException e) {
+                    d.update(e.getClass().getName().getBytes(StandardCharsets.UTF_8));
+                }
+            }
+            return d.digest();
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("SHA-256 is part of every JDK", e);
         }

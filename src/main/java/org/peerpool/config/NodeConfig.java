@@ -2,10 +2,18 @@ package org.peerpool.config;
 
 import java.net.InetAddress;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
+import java.util.SortedMap;
+import java.util.SortedSet;
+import java.util.TreeMap;
 import java.util.TreeSet;
 
+import org.peerpool.tls.KeyPin;
+import org.peerpool.tls.TlsMode;
 import org.peerpool.wire.NodeAddress;
 
 /**
@@ -39,7 +47,10 @@ public record NodeConfig(
         // [security] -- applies to the next handshake
         boolean acceptUnknownPeers,
         int maxHandshaking,
-        int maxHandshakingPerIp) {
+        int maxHandshakingPerIp,
+        // [tls] and the pins on peer lines -- re-judge every connection (PROTOCOL.md section 7)
+        TlsSettings tls,
+        SortedMap<NodeAddress, SortedSet<KeyPin>> pins) {
 
     public static final int DEFAULT_PORT = 7100;
 
@@ -75,10 +86,33 @@ public record NodeConfig(
             throw new IllegalArgumentException("max_pending_bytes: " + maxPendingBytes + " (expected: >= max_frame_bytes + "
                     + FRAME_HEADER_BYTES + " = " + ((long) maxFrameBytes + FRAME_HEADER_BYTES) + ")");
         }
+        Objects.requireNonNull(tls, "tls");
+        Objects.requireNonNull(pins, "pins");
         NodeAddress self = NodeAddress.of(localIp, port);
         TreeSet<NodeAddress> sorted = new TreeSet<>(peers);
         sorted.remove(self);
         peers = List.copyOf(sorted);
+        TreeMap<NodeAddress, SortedSet<KeyPin>> pinned = new TreeMap<>();
+        for (Map.Entry<NodeAddress, SortedSet<KeyPin>> e : pins.entrySet()) {
+            if (sorted.contains(e.getKey()) && !e.getValue().isEmpty()) {
+                pinned.put(e.getKey(), Collections.unmodifiableSortedSet(new TreeSet<>(e.getValue())));
+            }
+        }
+        pins = Collections.unmodifiableSortedMap(pinned);
+        if (tls.mode() == TlsMode.REQUIRED) {
+            for (NodeAddress p : peers) {
+                if (!pins.containsKey(p)) {
+                    throw new IllegalArgumentException("[tls] mode = required: peer " + p
+                            + " has no key pin (every configured peer needs one)");
+                }
+            }
+        }
+    }
+
+    /** The pins listed for {@code peer}; empty when it is unpinned or not configured. */
+    public Set<KeyPin> pinsOf(NodeAddress peer) {
+        SortedSet<KeyPin> p = pins.get(peer);
+        return p == null ? Set.of() : p;
     }
 
     private static void check(ConfigKey k, long v) {
@@ -107,6 +141,8 @@ public record NodeConfig(
             }
         }
         b.acceptUnknownPeers = acceptUnknownPeers;
+        b.tls = tls;
+        b.pins = new TreeMap<>(pins);
         return b;
     }
 
@@ -129,6 +165,8 @@ public record NodeConfig(
         private boolean acceptUnknownPeers;
         private int maxHandshaking;
         private int maxHandshakingPerIp;
+        private TlsSettings tls = TlsSettings.OFF;
+        private TreeMap<NodeAddress, SortedSet<KeyPin>> pins = new TreeMap<>();
 
         private Builder(InetAddress localIp) {
             this.localIp = localIp;
@@ -157,6 +195,22 @@ public record NodeConfig(
         public Builder acceptUnknownPeers(boolean v) { acceptUnknownPeers = v; return this; }
         public Builder maxHandshaking(int v) { maxHandshaking = v; return this; }
         public Builder maxHandshakingPerIp(int v) { maxHandshakingPerIp = v; return this; }
+        public Builder tls(TlsSettings v) { tls = v; return this; }
+
+        /** Adds {@code peer}, if not listed yet, with pins for its key (merged with any it has). */
+        public Builder addPeer(NodeAddress peer, Set<KeyPin> keyPins) {
+            if (!peers.contains(peer)) {
+                peers.add(peer);
+            }
+            pins.computeIfAbsent(peer, p -> new TreeSet<>()).addAll(keyPins);
+            return this;
+        }
+
+        /** Replaces the pins of {@code peer}; an empty set unpins it. */
+        public Builder pins(NodeAddress peer, Set<KeyPin> keyPins) {
+            pins.put(peer, new TreeSet<>(keyPins));
+            return this;
+        }
 
         // Read back by the loader, which checks the rules between keys before building, to name the line.
         int reconnectMinMs() { return reconnectMinMs; }
@@ -169,7 +223,7 @@ public record NodeConfig(
             return new NodeConfig(localIp, port, peers, handshakeTimeoutMs, keepaliveIdleS, keepaliveIntervalS,
                     keepaliveCount, reconnectMinMs, reconnectMaxMs, heartbeatIntervalS, idleTimeoutS,
                     reverseDialAfterS, maxFrameBytes, maxPendingBytes, acceptUnknownPeers, maxHandshaking,
-                    maxHandshakingPerIp);
+                    maxHandshakingPerIp, tls, pins);
         }
     }
 }

@@ -88,6 +88,21 @@ final class ConnectionPoolBean implements ConnectionPoolMXBean {
     }
 
     @Override
+    public String getTlsMode() {
+        return pool.tlsMode();
+    }
+
+    @Override
+    public String getLocalKeyPin() {
+        return pool.localKeyPin();
+    }
+
+    @Override
+    public long getKeyMismatches() {
+        return pool.keyMismatches();
+    }
+
+    @Override
     public int getHandshakingInbound() {
         return pool.handshakingInbound();
     }

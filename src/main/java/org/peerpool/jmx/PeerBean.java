@@ -129,6 +129,16 @@ final class PeerBean implements PeerMXBean {
     }
 
     @Override
+    public String getSecurity() {
+        return read(PeerSnapshot::security, "");
+    }
+
+    @Override
+    public String getPeerKeyPin() {
+        return read(PeerSnapshot::peerKeyPin, "");
+    }
+
+    @Override
     public long getDisconnects() {
         return pool.history().of(address).disconnects();
     }

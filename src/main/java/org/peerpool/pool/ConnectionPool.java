@@ -43,6 +43,7 @@ public final class ConnectionPool implements PoolView, PeerControl {
     private final PoolState state;
     private final Closer closer;
     private final DialPlanner planner;
+    private final SecurityJudge securityJudge;
     private final Sender sender;
     private final TransportCallbacks callbacks;
     private final PeerHistory history = new PeerHistory();
@@ -58,6 +59,7 @@ public final class ConnectionPool implements PoolView, PeerControl {
         state = new PoolState(config, timer, new PeerEvents(events, this::self));
         closer = new Closer(state);
         planner = new DialPlanner(state, closer);
+        securityJudge = new SecurityJudge(state, closer, planner);
         closer.planner(planner);
         sender = new Sender(state, closer);
         Handshakes handshakes = new Handshakes(state, closer, sender);
@@ -122,12 +124,14 @@ public final class ConnectionPool implements PoolView, PeerControl {
      * {@code removed from peer list}, untouched peers keep their connections. When this
      * node's own address changed, every pair is judged again by the direction rule and
      * a connection whose initiator would now be the other side is closed with GOODBYE
-     * {@code direction changed} (the caller has already moved the listener). Other keys
-     * apply to connections made from now on.
+     * {@code direction changed} (the caller has already moved the listener). A change of
+     * the TLS mode, a pin or the key re-judges every connection ({@link SecurityJudge}).
+     * Other keys apply to connections made from now on.
      */
     public void apply(NodeConfig next) {
         state.locked(() -> {
             NodeAddress oldSelf = state.self();
+            NodeConfig previous = state.config();
             state.setConfigLocked(next);
             NodeAddress self = next.self();
             Set<NodeAddress> wanted = new HashSet<>(next.peers());
@@ -144,6 +148,7 @@ public final class ConnectionPool implements PoolView, PeerControl {
             for (NodeAddress p : next.peers()) {
                 addLocked(p);
             }
+            securityJudge.rejudgeLocked(previous, next);
         });
     }
 
@@ -349,6 +354,22 @@ public final class ConnectionPool implements PoolView, PeerControl {
     @Override
     public long unknownMessages() {
         return state.counters.unknownMessages.get();
+    }
+
+    @Override
+    public String tlsMode() {
+        return state.config().tls().mode().word();
+    }
+
+    @Override
+    public String localKeyPin() {
+        var key = state.config().tls().localKey();
+        return key == null ? "" : key.pin().text();
+    }
+
+    @Override
+    public long keyMismatches() {
+        return state.counters.keyMismatches.get();
     }
 
     @Override

@@ -4,6 +4,7 @@ import java.util.concurrent.TimeUnit;
 
 import org.peerpool.PeerEvent.Direction;
 import org.peerpool.config.NodeConfig;
+import org.peerpool.wire.NodeAddress;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -145,6 +146,20 @@ final class DialPlanner {
         if (state.initiator(e.address) ? wantsDialLocked(e) : e.current == null) {
             // A failed reverse dial is retried at the same backoff pace while the peer stays away.
             scheduleRetryLocked(e);
+        }
+    }
+
+    /**
+     * Dials {@code peer} at once, without a backoff wait, when this node is its
+     * initiator and has no connection: a link closed to be re-formed on new settings.
+     */
+    void redialNowLocked(NodeAddress peer) {
+        state.assertLocked();
+        PeerEntry e = state.entryLocked(peer);
+        if (e != null && state.initiator(peer) && e.current == null && e.attempt == null) {
+            PoolState.cancel(e.retry);
+            e.retry = null;
+            planLocked(e, true);
         }
     }
 

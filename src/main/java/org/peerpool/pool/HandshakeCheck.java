@@ -1,6 +1,7 @@
 package org.peerpool.pool;
 
 import java.net.InetAddress;
+import java.util.function.Function;
 import java.util.function.Predicate;
 
 import org.peerpool.wire.Message;
@@ -13,6 +14,8 @@ import org.peerpool.wire.NodeAddress;
 final class HandshakeCheck {
 
     static final long PROTOCOL_VERSION = 1;
+    /** How a rejection for a key (or its absence) starts. */
+    static final String KEY_MISMATCH = "key mismatch";
 
     private HandshakeCheck() {
     }
@@ -26,10 +29,13 @@ final class HandshakeCheck {
 
     /**
      * @param known          whether an address is in this node's peer list
+     * @param keyCheck       the connection's key judged against an address's pins: null,
+     *                       or a rejection starting with {@code key mismatch}
      * @param hasConnection  whether this node already holds a connection with an address
      */
     static Result check(Message.Handshake h, InetAddress sourceIp, NodeAddress self, boolean acceptUnknown,
-                        Predicate<NodeAddress> known, Predicate<NodeAddress> hasConnection) {
+                        Predicate<NodeAddress> known, Function<NodeAddress, String> keyCheck,
+                        Predicate<NodeAddress> hasConnection) {
         if (h.protocolVersion() != PROTOCOL_VERSION) {
             return reject("unsupported protocol version " + h.protocolVersion() + " (supported: " + PROTOCOL_VERSION + ")");
         }
@@ -49,6 +55,10 @@ final class HandshakeCheck {
         // A reverse dial is only legitimate from a peer this node lists and would itself dial.
         if (!known.test(peer) && (!acceptUnknown || reverse)) {
             return reject("unknown peer: " + peer + " is not in the peer list of " + self);
+        }
+        String keyRejection = keyCheck.apply(peer);
+        if (keyRejection != null) {
+            return reject(keyRejection);
         }
         if (reverse && hasConnection.test(peer)) {
             return reject("wrong direction: " + self + " is the initiator for " + peer + " and is connected");

@@ -7,6 +7,8 @@ import java.util.concurrent.TimeUnit;
 import org.peerpool.PeerEvent;
 import org.peerpool.PeerEvent.Direction;
 import org.peerpool.config.NodeConfig;
+import org.peerpool.tls.SecurityRules;
+import org.peerpool.tls.TlsMode;
 import org.peerpool.wire.Message;
 import org.peerpool.wire.NodeAddress;
 import org.slf4j.Logger;
@@ -37,7 +39,10 @@ final class Handshakes {
         return new Message.Limits(cfg.maxFrameBytes(), TimeUnit.SECONDS.toMillis(cfg.heartbeatIntervalS()));
     }
 
-    /** An outbound TCP connection for {@code attempt} is up: send HANDSHAKE. */
+    /**
+     * An outbound TCP connection for {@code attempt} is up: send HANDSHAKE, or, when TLS
+     * is starting on it, once TLS is up. The timeout runs from now, TLS included.
+     */
     void dialConnectedLocked(Connection attempt, Link link) {
         state.assertLocked();
         attempt.attach(link);
@@ -48,8 +53,46 @@ final class Handshakes {
             return;
         }
         attempt.handshakeTimer = scheduleTimeoutLocked(attempt);
+        if (!link.tlsPending()) {
+            sendHandshakeLocked(attempt);
+        }
+    }
+
+    private void sendHandshakeLocked(Connection attempt) {
         attempt.sendControl(new Message.Handshake(HandshakeCheck.PROTOCOL_VERSION, state.self().toString(),
                 ownLimits()));
+    }
+
+    /** TLS is up on {@code c}: an initiator's HANDSHAKE goes out now; a responder waits for the peer's. */
+    void securedLocked(Connection c) {
+        state.assertLocked();
+        if (c.direction() != Direction.OUTBOUND || c.isClosing() || c.isEstablished()) {
+            return;
+        }
+        PeerEntry e = state.entryLocked(c.peer());
+        if (e == null || e.attempt != c) {
+            closer.closeLocked(c, null, "attempt no longer wanted");
+            return;
+        }
+        sendHandshakeLocked(c);
+    }
+
+    /**
+     * A stranger's first byte starts TLS: answer it unless TLS is off, in which case it is
+     * closed without an answer and logged once per source IP (PROTOCOL.md section 7).
+     */
+    boolean tlsOfferedLocked(Connection c) {
+        state.assertLocked();
+        if (c.isClosing()) {
+            return false;
+        }
+        if (state.config().tls().mode() != TlsMode.OFF) {
+            return true;
+        }
+        state.poolLog.warnRepeatedLocked("tls-off", c.link().remoteAddress(),
+                "Closed a TLS connection from {}: TLS is off on this node ([tls] mode = off)");
+        closer.closeLocked(c, null, "TLS offered, but TLS is off");
+        return false;
     }
 
     /**
@@ -122,17 +165,22 @@ final class Handshakes {
         NodeAddress self = state.self();
         InetAddress source = c.link().remoteAddress().getAddress();
         String yourIp = NodeAddress.ipText(source);
-        HandshakeCheck.Result r = HandshakeCheck.check(h, source, self, state.config().acceptUnknownPeers(),
+        NodeConfig cfg = state.config();
+        HandshakeCheck.Result r = HandshakeCheck.check(h, source, self, cfg.acceptUnknownPeers(),
                 a -> {
                     PeerEntry e = state.entryLocked(a);
                     return e != null && e.configured;
                 },
+                a -> SecurityRules.responderCheck(cfg.tls().mode(), cfg.pinsOf(a), c.link().security()),
                 a -> {
                     PeerEntry e = state.entryLocked(a);
                     return e != null && e.current != null;
                 });
         if (!r.accepted()) {
             state.counters.handshakeFailures.incrementAndGet();
+            if (r.rejection().startsWith(HandshakeCheck.KEY_MISMATCH)) {
+                state.counters.keyMismatches.incrementAndGet();
+            }
             state.poolLog.warnRepeatedLocked("rejection", c.link().remoteAddress(), "Rejected handshake from {}: "
                     + r.rejection());
             c.sendControl(new Message.HandshakeAck(false, yourIp, self.toString(), r.rejection(), ownLimits()));

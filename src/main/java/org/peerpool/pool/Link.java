@@ -6,6 +6,8 @@ import java.net.SocketOption;
 import java.nio.ByteBuffer;
 import java.util.concurrent.CompletableFuture;
 
+import org.peerpool.tls.LinkSecurity;
+
 
 /**
  * One open TCP connection as the pool sees it: somewhere to write whole frames and
@@ -59,4 +61,14 @@ public interface Link {
 
     /** True until the socket is closed. */
     boolean isOpen();
+
+    /** What protects the connection; plaintext until a TLS handshake is done. */
+    default LinkSecurity security() {
+        return LinkSecurity.PLAINTEXT;
+    }
+
+    /** True while a TLS handshake runs on this link: nothing may be written to it yet. */
+    default boolean tlsPending() {
+        return false;
+    }
 }

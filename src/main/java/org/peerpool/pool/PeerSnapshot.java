@@ -29,20 +29,23 @@ public record PeerSnapshot(
         long lastAnnounceSequence,
         int failedAttempts,
         String lastError,
-        long handshakeRttMicros) {
+        long handshakeRttMicros,
+        String security,
+        String peerKeyPin) {
 
     static PeerSnapshot of(PeerEntry e) {
         Connection c = e.current;
         if (c == null) {
             return new PeerSnapshot(e.address, e.configured, e.state(), null, false, 0, null, -1, 0, 0, 0, 0, 0,
-                    "", "", "", -1, e.failedAttempts, e.lastError, -1);
+                    "", "", "", -1, e.failedAttempts, e.lastError, -1, "", "");
         }
         Link l = c.link();
+        var security = l.security();
         var announce = c.lastAnnounce();
         return new PeerSnapshot(e.address, e.configured, PeerState.CONNECTED, c.direction(), c.isReverse(), c.id(),
                 c.connectedSince(), c.lastMessageAgeMillis(), c.messagesIn(), c.messagesOut(), l.bytesIn(),
                 l.bytesOut(), l.queuedBytes(), String.valueOf(l.localAddress()), String.valueOf(l.remoteAddress()),
                 c.observedIp() == null ? "" : c.observedIp(), announce == null ? -1 : announce.sequence(),
-                e.failedAttempts, e.lastError, c.handshakeRttMicros());
+                e.failedAttempts, e.lastError, c.handshakeRttMicros(), security.describe(), security.peerPinText());
     }
 }

@@ -14,4 +14,6 @@ final class PoolCounters {
     final AtomicLong superseded = new AtomicLong();
     final AtomicLong unknownMessages = new AtomicLong();
     final AtomicLong handshakesRefused = new AtomicLong();
+    /** Keys that matched no pin, in either role (PROTOCOL.md section 7). */
+    final AtomicLong keyMismatches = new AtomicLong();
 }

@@ -70,6 +70,15 @@ public interface PoolView {
 
     long unknownMessages();
 
+    /** {@code off}, {@code optional} or {@code required}: the TLS mode in force. */
+    String tlsMode();
+
+    /** This node's key pin; empty without a keystore. */
+    String localKeyPin();
+
+    /** Keys that matched no pin since start, as initiator (TLS aborted) or responder ({@code key mismatch}). */
+    long keyMismatches();
+
     /** Each peer's disconnect history, and the connections opened and closed, since start. */
     PeerHistory history();
 

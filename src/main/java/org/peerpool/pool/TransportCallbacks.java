@@ -77,7 +77,13 @@ final class TransportCallbacks implements TransportEvents {
         if (m instanceof Message.Payload p) {
             state.events.deliver(c, p);
         } else if (m instanceof Message.Goodbye g) {
-            state.locked(() -> closer.closeLocked(c, null, "peer said goodbye: " + LogText.printable(g.reason())));
+            state.locked(() -> {
+                closer.closeLocked(c, null, "peer said goodbye: " + LogText.printable(g.reason()));
+                if (g.reason().startsWith(SecurityJudge.GOODBYE)) {
+                    // The peer judged this link by new settings; its initiator re-forms it at once.
+                    planner.redialNowLocked(c.peer());
+                }
+            });
         } else if (m instanceof Message.Unknown u) {
             state.counters.unknownMessages.incrementAndGet();
             log.debug("{} - Ignored a frame of unknown type 0x{} from {}", state.self(), Integer.toHexString(u.type()),
@@ -109,6 +115,25 @@ final class TransportCallbacks implements TransportEvents {
     public void onClosed(Connection c) {
         state.locked(() -> closer.closeLocked(c, null,
                 c.isEstablished() ? "connection closed by peer" : "closed during handshake"));
+    }
+
+    @Override
+    public boolean onTlsOffered(Connection c) {
+        return state.locked(() -> handshakes.tlsOfferedLocked(c));
+    }
+
+    @Override
+    public void onSecured(Connection c) {
+        state.locked(() -> handshakes.securedLocked(c));
+    }
+
+    @Override
+    public void onKeyMismatch(Connection c, String reason) {
+        state.locked(() -> {
+            state.counters.keyMismatches.incrementAndGet();
+            state.counters.handshakeFailures.incrementAndGet();
+            closer.closeLocked(c, null, reason);
+        });
     }
 
     private static String describe(Throwable t) {

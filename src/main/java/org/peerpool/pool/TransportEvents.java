@@ -37,4 +37,16 @@ public interface TransportEvents {
 
     /** The socket of {@code c} is closed, whoever closed it. */
     void onClosed(Connection c);
+
+    /**
+     * An accepted connection opened with a TLS record: true to answer it with TLS;
+     * false (TLS is off) when the pool has closed it without an answer.
+     */
+    boolean onTlsOffered(Connection c);
+
+    /** The TLS handshake on {@code c} is done, in either role. */
+    void onSecured(Connection c);
+
+    /** This node's dial {@code c} aborted TLS: the responder's key matches no pin of it. */
+    void onKeyMismatch(Connection c, String reason);
 }

@@ -16,9 +16,12 @@ import org.apache.mina.core.buffer.IoBuffer;
 import org.apache.mina.core.future.WriteFuture;
 import org.apache.mina.core.session.IdleStatus;
 import org.apache.mina.core.session.IoSession;
+import org.apache.mina.filter.ssl.SslFilter;
 import org.apache.mina.transport.socket.nio.NioSession;
 import org.peerpool.SendFailedException;
 import org.peerpool.pool.Link;
+import org.peerpool.tls.LinkSecurity;
+import org.peerpool.tls.PeerSslFilter;
 import org.peerpool.wire.NodeAddress;
 
 /**
@@ -46,6 +49,7 @@ final class MinaLink implements Link {
     private final IoSession session;
     private final Supplier<NodeAddress> peer;
     private final Object writeLock = new Object();
+    private volatile LinkSecurity security;
     // Guarded by writeLock.
     private boolean writing;
     private ArrayDeque<Pending> waiting;
@@ -247,5 +251,24 @@ final class MinaLink implements Link {
     @Override
     public boolean isOpen() {
         return session.isConnected();
+    }
+
+    @Override
+    public LinkSecurity security() {
+        LinkSecurity s = security;
+        if (s == null) {
+            if (session.getAttribute(SslFilter.SSL_SECURED) == null) {
+                return LinkSecurity.PLAINTEXT;
+            }
+            // Read once the handshake is done; the SSL session stays as it is from then on.
+            s = PeerSslFilter.securityOf(session);
+            security = s;
+        }
+        return s;
+    }
+
+    @Override
+    public boolean tlsPending() {
+        return session.getFilterChain().contains(SslFilter.class) && session.getAttribute(SslFilter.SSL_SECURED) == null;
     }
 }

@@ -7,7 +7,11 @@ import org.apache.mina.core.session.AbstractIoSession;
 import org.apache.mina.core.session.AttributeKey;
 import org.apache.mina.core.session.IdleStatus;
 import org.apache.mina.core.session.IoSession;
+import org.apache.mina.core.write.WriteRejectedException;
 import org.apache.mina.core.write.WriteRequest;
+import org.apache.mina.filter.FilterEvent;
+import org.apache.mina.filter.ssl.SslEvent;
+import org.peerpool.tls.KeyMismatchException;
 import org.apache.mina.core.write.WriteToClosedSessionException;
 import org.peerpool.pool.Connection;
 import org.peerpool.pool.TransportEvents;
@@ -83,13 +87,28 @@ final class SessionHandler extends IoHandlerAdapter {
     }
 
     @Override
+    public void event(IoSession session, FilterEvent event) {
+        Connection c = connectionOf(session);
+        if (c != null && event == SslEvent.SECURED) {
+            pool.onSecured(c);
+        }
+    }
+
+    @Override
     public void exceptionCaught(IoSession session, Throwable cause) {
         Connection c = connectionOf(session);
         if (c == null) {
             session.closeNow();
             return;
         }
-        if (cause instanceof ProtocolViolationException) {
+        if (cause instanceof WriteRejectedException && session.isClosing()) {
+            // TLS refusing what was queued as the session closes: the close itself reports it.
+            return;
+        }
+        KeyMismatchException mismatch = KeyMismatchException.in(cause);
+        if (mismatch != null) {
+            pool.onKeyMismatch(c, mismatch.getMessage());
+        } else if (cause instanceof ProtocolViolationException) {
             pool.onViolation(c, cause.getMessage());
         } else {
             if (!(cause instanceof IOException)) {

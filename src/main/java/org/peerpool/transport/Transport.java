@@ -3,6 +3,8 @@ package org.peerpool.transport;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.InetSocketAddress;
+import java.security.GeneralSecurityException;
+import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.function.Predicate;
@@ -11,12 +13,18 @@ import org.apache.mina.core.future.ConnectFuture;
 import org.apache.mina.core.service.IoProcessor;
 import org.apache.mina.core.service.SimpleIoProcessorPool;
 import org.apache.mina.core.session.IoSession;
+import org.apache.mina.filter.ssl.SslFilter;
 import org.apache.mina.transport.socket.SocketSessionConfig;
 import org.apache.mina.transport.socket.nio.NioProcessor;
 import org.apache.mina.transport.socket.nio.NioSession;
 import org.apache.mina.transport.socket.nio.NioSocketAcceptor;
 import org.apache.mina.transport.socket.nio.NioSocketConnector;
+import org.peerpool.config.NodeConfig;
 import org.peerpool.pool.Connection;
+import org.peerpool.tls.KeyPin;
+import org.peerpool.tls.LocalKey;
+import org.peerpool.tls.SecurityRules;
+import org.peerpool.tls.TlsContext;
 import org.peerpool.pool.TransportEvents;
 import org.peerpool.pool.Dialer;
 import org.peerpool.wire.MessageCodec;
@@ -25,8 +33,9 @@ import org.peerpool.wire.NodeAddress;
 /**
  * The node's sockets: one MINA acceptor listening on {@code local_ip:port} and one
  * connector dialing from {@code local_ip}, sharing one small pool of I/O threads.
- * Each session's chain is TCP keepalive setup, then framing; the handler hands
- * every event to the pool.
+ * Each session's chain is TCP keepalive setup, TLS where the link uses it (a dial to a
+ * peer the rules say to dial with TLS; an accepted connection whose first byte starts
+ * TLS), then framing; the handler hands every event to the pool.
  */
 public final class Transport implements Dialer {
 
@@ -40,6 +49,8 @@ public final class Transport implements Dialer {
     private final NioSocketAcceptor acceptor;
     private final NioSocketConnector connector;
     private volatile InetSocketAddress bound;
+    /** The JSSE contexts of the key in force; replaced when the key is, for new connections. */
+    private volatile TlsContext tls;
 
     /**
      * @param ioThreads how many I/O threads serve this node's sockets
@@ -62,6 +73,8 @@ public final class Transport implements Dialer {
         });
         TcpKeepAliveFilter keepAlive = new TcpKeepAliveFilter(pool::config);
         acceptor.getFilterChain().addLast("keepalive", keepAlive);
+        acceptor.getFilterChain().addLast(FirstByteFilter.NAME, new FirstByteFilter(
+                c -> pool.onTlsOffered(c) ? tlsContext(pool.config().tls().localKey()).answerFilter() : null));
         acceptor.getFilterChain().addLast("frames", frames);
         acceptor.setHandler(handler);
         acceptor.setReuseAddress(true);
@@ -127,16 +140,53 @@ public final class Transport implements Dialer {
             pool.onDialFailed(attempt, new ConnectException("Connection refused (dial gate)"));
             return;
         }
-        connector.setConnectTimeoutMillis(pool.config().handshakeTimeoutMs());
-        InetSocketAddress local = new InetSocketAddress(pool.config().localIp(), 0);
-        ConnectFuture f = connector.connect(peer.toSocketAddress(), local,
-                (IoSession s, ConnectFuture cf) -> s.setAttribute(SessionHandler.CONNECTION, attempt));
+        NodeConfig cfg = pool.config();
+        connector.setConnectTimeoutMillis(cfg.handshakeTimeoutMs());
+        InetSocketAddress local = new InetSocketAddress(cfg.localIp(), 0);
+        SslFilter tlsFilter = SecurityRules.dialsTls(cfg.tls().mode(), cfg.pinsOf(peer))
+                ? tlsContext(cfg.tls().localKey()).dialFilter() : null;
+        ConnectFuture f = connector.connect(peer.toSocketAddress(), local, (IoSession s, ConnectFuture cf) -> {
+            s.setAttribute(SessionHandler.CONNECTION, attempt);
+            if (tlsFilter != null) {
+                s.getFilterChain().addFirst(FirstByteFilter.TLS, tlsFilter);
+            }
+        });
         f.addListener(done -> {
             ConnectFuture cf = (ConnectFuture) done;
             if (!cf.isConnected()) {
                 pool.onDialFailed(attempt, cf.getException());
             }
         });
+    }
+
+    /** The contexts of {@code key}, made on its first use. */
+    private TlsContext tlsContext(LocalKey key) {
+        TlsContext t = tls;
+        if (t != null && t.key().equals(key)) {
+            return t;
+        }
+        synchronized (this) {
+            t = tls;
+            if (t == null || !t.key().equals(key)) {
+                try {
+                    t = TlsContext.create(key, this::pinsOf);
+                } catch (GeneralSecurityException e) {
+                    // The key loaded and validated; a JDK that cannot use it is broken, not misconfigured.
+                    throw new IllegalStateException("cannot set up TLS with " + key + ": " + e.getMessage(), e);
+                }
+                tls = t;
+            }
+            return t;
+        }
+    }
+
+    /** The pins of a dialed address, from the configuration in force when the responder's key arrives. */
+    private Set<KeyPin> pinsOf(String host, int port) {
+        try {
+            return pool.config().pinsOf(NodeAddress.of(NodeAddress.parseIp(host, host), port));
+        } catch (IllegalArgumentException e) {
+            return Set.of();
+        }
     }
 
     /** Closes every socket at once and stops the I/O threads. */

@@ -13,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
+import java.util.TreeMap;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -82,7 +83,7 @@ class ConfigLoaderTest {
                 """);
 
         assertEquals(new NodeConfig(ip("10.0.0.1"), 7200, List.of(addr("10.0.0.2:7200")),
-                1, 2, 3, 4, 5, 6, 7, 8, 0, 4096, 4100, true, 9, 10), cfg);
+                1, 2, 3, 4, 5, 6, 7, 8, 0, 4096, 4100, true, 9, 10, TlsSettings.OFF, new TreeMap<>()), cfg);
     }
 
     @Test

@@ -1,0 +1,65 @@
+package org.peerpool.tls;
+
+import java.util.Set;
+
+/**
+ * The rules of PROTOCOL.md section 7, as pure functions of the settings in force, a
+ * peer's pins and what protects a connection: which dials use TLS, the responder's
+ * {@code key mismatch} check, and whether a connection survives a change of the
+ * settings. One place, so dialing, answering and re-judging cannot disagree.
+ */
+public final class SecurityRules {
+
+    private SecurityRules() {
+    }
+
+    /** Whether this node dials a peer with {@code pins} over TLS. */
+    public static boolean dialsTls(TlsMode mode, Set<KeyPin> pins) {
+        return mode == TlsMode.REQUIRED || (mode == TlsMode.OPTIONAL && !pins.isEmpty());
+    }
+
+    /**
+     * The responder's check after the HANDSHAKE names the peer: null to go on, or the
+     * rejection, starting with {@code key mismatch}.
+     */
+    public static String responderCheck(TlsMode mode, Set<KeyPin> pins, LinkSecurity link) {
+        if (!link.isTls()) {
+            return mode == TlsMode.REQUIRED ? "key mismatch: plaintext connection, and this node requires TLS" : null;
+        }
+        if (!pins.isEmpty() && !pins.contains(link.peerPin())) {
+            return "key mismatch: presented key " + link.peerPin() + " matches no pin of this address";
+        }
+        return null;
+    }
+
+    /**
+     * Whether an open connection is still allowed after the settings changed: null if
+     * so, otherwise why not (for the log; the connection closes with GOODBYE
+     * {@code security changed}).
+     *
+     * @param dialedByThisNode true when this node opened the connection
+     * @param localPin         this node's key now, or null without a keystore
+     */
+    public static String judge(TlsMode mode, Set<KeyPin> pins, LinkSecurity link, boolean dialedByThisNode,
+                               KeyPin localPin) {
+        if (link.isTls()) {
+            if (mode == TlsMode.OFF) {
+                return "TLS is off";
+            }
+            if (!pins.isEmpty() && !pins.contains(link.peerPin())) {
+                return "its key " + link.peerPin() + " matches no pin any longer";
+            }
+            if (!link.localPin().equals(localPin)) {
+                return "this node's key changed";
+            }
+            return null;
+        }
+        if (mode == TlsMode.REQUIRED) {
+            return "plaintext, and TLS is now required";
+        }
+        if (dialedByThisNode && dialsTls(mode, pins)) {
+            return "plaintext to a pinned peer this node dials";
+        }
+        return null;
+    }
+}
