@@ -3,13 +3,16 @@ package org.peerpool.cli;
 import java.io.PrintStream;
 import java.nio.file.Path;
 
+import org.peerpool.config.ConfigException;
+import org.peerpool.config.ConfigLoader;
 import org.peerpool.tls.KeystoreException;
 import org.peerpool.tls.LocalKey;
 
 /**
  * Prints a node's key pin (PROTOCOL.md section 7) for {@code bin/peerpool pin} and
  * {@code bin/peerpool keygen}: either of the keystore a config file names in
- * {@code [tls] keystore}, or of one keystore file whose password comes in the
+ * {@code [tls] keystore} (read by {@link ConfigLoader}, so a file the node would reject
+ * gives its rejection, not a pin), or of one keystore file whose password comes in the
  * environment variable {@code PEERPOOL_KEYSTORE_PASSWORD} (never on the command line,
  * where {@code ps} shows it). The pin is computed by {@link LocalKey}, the same code the
  * node uses, so the printed pin is the one its peers will see. Prints the pin alone on
@@ -53,19 +56,23 @@ public final class PinTool {
             }
             out.println(key.pin());
             return EXIT_OK;
-        } catch (KeystoreException | NoKeystore e) {
+        } catch (KeystoreException | ConfigException | NoKeystore e) {
             err.println("peerpool: " + e.getMessage());
             return EXIT_NO_KEY;
         }
     }
 
-    /** The key the config file names; the file's own errors and a missing keystore line are {@link NoKeystore}. */
-    private static LocalKey keyInForce(Path configFile) throws KeystoreException, NoKeystore {
-        TlsKeystoreLines.Keystore ks = TlsKeystoreLines.read(configFile);
-        return LocalKey.load(ks.file(), ks.password());
+    /** The key the config file names, loaded as the node loads it. */
+    private static LocalKey keyInForce(Path configFile) throws ConfigException, NoKeystore {
+        LocalKey key = ConfigLoader.load(configFile).tls().localKey();
+        if (key == null) {
+            throw new NoKeystore(configFile + " has no [tls] keystore, so this node has no key;"
+                    + " 'bin/peerpool keygen' makes one");
+        }
+        return key;
     }
 
-    /** The config file names no keystore, or cannot be read: nothing to print a pin of. */
+    /** The config file names no keystore: nothing to print a pin of. */
     static final class NoKeystore extends Exception {
         private static final long serialVersionUID = 1L;
 
