@@ -133,7 +133,8 @@ final class Closer {
             }
             // Once its HANDSHAKE is out the responder may already count the connection as up: say why it ends.
             Connection attempt = e.attempt;
-            abandonAttemptLocked(e, attempt != null && attempt.link() != null ? "shutting down" : null, "shutting down");
+            boolean handshakeSent = attempt != null && attempt.link() != null && !attempt.link().tlsPending();
+            abandonAttemptLocked(e, handshakeSent ? "shutting down" : null, "shutting down");
         }
         for (Connection c : state.unidentifiedLocked().all()) {
             collect(closing, c);

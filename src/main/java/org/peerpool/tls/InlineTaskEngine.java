@@ -15,9 +15,9 @@ import javax.net.ssl.SSLSession;
  * trust check) at once, on the thread that wraps or unwraps: the session's I/O thread.
  * MINA's {@code SslFilter} would hand them to one two-thread pool for the whole JVM,
  * where a flood of stalled handshakes queues ahead of a real peer's, a failed trust
- * check is only logged and the session stays open, and the end of a handshake finished
- * there leaves decrypted data unread. Run here, a task's failure surfaces as the
- * exception of the wrap or unwrap itself, which closes the session.
+ * check is only logged and the session stays open, and a handshake finished there
+ * does not pass on data that came with its last flight. Run here, a task's failure
+ * surfaces as the exception of the wrap or unwrap itself, which closes the session.
  */
 final class InlineTaskEngine extends SSLEngine {
 

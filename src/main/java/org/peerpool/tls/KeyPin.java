@@ -43,8 +43,12 @@ public record KeyPin(String text) implements Comparable<KeyPin> {
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("'" + text + "': not Base64" + expected, e);
         }
-        if (digest.length != DIGEST_BYTES || !Base64.getEncoder().encodeToString(digest).equals(b64)) {
-            throw new IllegalArgumentException("'" + text + "': does not name 32 bytes" + expected);
+        if (digest.length != DIGEST_BYTES) {
+            throw new IllegalArgumentException("'" + text + "': names " + digest.length + " bytes, not 32" + expected);
+        }
+        if (!Base64.getEncoder().encodeToString(digest).equals(b64)) {
+            // Stray bits in the last character: another spelling of some pin, never the one a tool prints.
+            throw new IllegalArgumentException("'" + text + "': not standard Base64 (stray bits at the end)" + expected);
         }
         return new KeyPin(text);
     }

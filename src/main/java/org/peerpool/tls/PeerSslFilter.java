@@ -9,7 +9,6 @@ import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLPeerUnverifiedException;
 import javax.net.ssl.SSLSession;
 
-import org.apache.mina.core.buffer.IoBuffer;
 import org.apache.mina.core.session.AttributeKey;
 import org.apache.mina.core.session.IoSession;
 import org.apache.mina.filter.ssl.SslFilter;
@@ -21,16 +20,13 @@ import org.slf4j.LoggerFactory;
  * sides, one instance per session (its monitor guards one session, not all). It mends
  * what the stock filter gets wrong for us: it names the engine's peer by IP instead of
  * a reverse DNS lookup on the I/O thread; it runs the engine's tasks inline
- * ({@link InlineTaskEngine}); it re-reads what the end of the handshake left in its
- * buffer, where a HANDSHAKE that came with the last TLS flight would wait for more
- * bytes; and it passes {@code sessionClosed} on even when closing a failed engine
- * throws, so the pool always hears of the close.
+ * ({@link InlineTaskEngine}); and it passes {@code sessionClosed} on even when closing
+ * a failed engine throws, so the pool always hears of the close.
  */
 public final class PeerSslFilter extends SslFilter {
 
     private static final Logger log = LoggerFactory.getLogger(PeerSslFilter.class);
     private static final AttributeKey LOCAL_PIN = new AttributeKey(PeerSslFilter.class, "localPin");
-    private static final AttributeKey DRAINED = new AttributeKey(PeerSslFilter.class, "drained");
     private static final String[] PROTOCOLS = {"TLSv1.3"};
 
     private final KeyPin localPin;
@@ -53,14 +49,6 @@ public final class PeerSslFilter extends SslFilter {
         }
         session.setAttribute(LOCAL_PIN, localPin);
         return new InlineTaskEngine(engine);
-    }
-
-    @Override
-    public void messageReceived(NextFilter next, IoSession session, Object message) throws Exception {
-        super.messageReceived(next, session, message);
-        if (session.getAttribute(SSL_SECURED) != null && session.setAttributeIfAbsent(DRAINED, Boolean.TRUE) == null) {
-            super.messageReceived(next, session, IoBuffer.allocate(0));
-        }
     }
 
     @Override

@@ -73,8 +73,7 @@ public final class Transport implements Dialer {
         });
         TcpKeepAliveFilter keepAlive = new TcpKeepAliveFilter(pool::config);
         acceptor.getFilterChain().addLast("keepalive", keepAlive);
-        acceptor.getFilterChain().addLast(FirstByteFilter.NAME, new FirstByteFilter(
-                c -> pool.onTlsOffered(c) ? tlsContext(pool.config().tls().localKey()).answerFilter() : null));
+        acceptor.getFilterChain().addLast(FirstByteFilter.NAME, new FirstByteFilter(this::answerTls));
         acceptor.getFilterChain().addLast("frames", frames);
         acceptor.setHandler(handler);
         acceptor.setReuseAddress(true);
@@ -157,6 +156,16 @@ public final class Transport implements Dialer {
                 pool.onDialFailed(attempt, cf.getException());
             }
         });
+    }
+
+    /** The filter answering TLS on {@code c}, or null when the pool does not take TLS now. */
+    private SslFilter answerTls(Connection c) {
+        if (!pool.onTlsOffered(c)) {
+            return null;
+        }
+        // The mode may have turned off since the pool said yes; then there is no key to answer with.
+        LocalKey key = pool.config().tls().localKey();
+        return key == null ? null : tlsContext(key).answerFilter();
     }
 
     /** The contexts of {@code key}, made on its first use. */

@@ -218,7 +218,7 @@ class ConfigLoaderTest {
 
     @Test
     void unknownSection() {
-        assertEquals(FILE + " line 3: unknown section [netwrk] (expected [network], [connection] or [security])",
+        assertEquals(FILE + " line 3: unknown section [netwrk] (expected [network], [connection], [security] or [tls])",
                 error(HEAD + "[netwrk]\n"));
     }
 
@@ -233,7 +233,7 @@ class ConfigLoaderTest {
     @Test
     void unknownKeyBeforeAnySection() {
         assertEquals(FILE + " line 1: unknown key 'foo' before any section"
-                + " (expected a [network], [connection] or [security] header first)", error("foo = 1\n" + HEAD));
+                + " (expected a [network], [connection], [security] or [tls] header first)", error("foo = 1\n" + HEAD));
     }
 
     @Test
