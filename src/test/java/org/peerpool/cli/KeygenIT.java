@@ -112,6 +112,25 @@ class KeygenIT {
         assertEquals(expected, printedPin, "keygen printed the same pin");
     }
 
+    @Test
+    void onTheSampleFileKeygenGivesTheLinesForItsTlsSectionAndTheEditedFileLoads() throws Exception {
+        Path conf = Files.createDirectories(tmp.resolve("sample conf"));
+        Path ini = conf.resolve("peerpool.ini");
+        Files.copy(HOME.resolve("etc/peerpool.ini"), ini);
+        Result made = peerpool(conf, "keygen");
+        assertEquals(0, made.exit(), made.all());
+        assertTrue(made.out().contains("In the [tls] section of"), made.all());
+        assertTrue(!made.out().contains("    [tls]"), "no second [tls] header to paste:\n" + made.all());
+        String lines = "mode = optional\nkeystore = node.p12\nkeystore_password = " + group(PASSWORD, made.out()) + "\n";
+        String sample = Files.readString(ini);
+        assertTrue(sample.contains("\nmode = off\n"), "the sample's [tls] has mode = off");
+        // What the operator is told: those lines in place of the section's mode line.
+        Files.writeString(ini, sample.replace("\nmode = off\n", "\n" + lines));
+        Result pin = peerpool(conf, "pin");
+        assertEquals(0, pin.exit(), "the edited sample file loads: " + pin.all());
+        assertEquals(group(PIN, made.out()), pin.out().strip());
+    }
+
     /** The pin of the keystore's certificate, from keytool's DER export and this test's own SHA-256. */
     private String spkiPin(Path ks, String password) throws Exception {
         Path der = tmp.resolve("cert.der");
