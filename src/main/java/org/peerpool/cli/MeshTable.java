@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeSet;
 
 import javax.management.JMException;
@@ -18,29 +19,36 @@ import org.peerpool.wire.NodeAddress;
  * same client and rows as {@code bin/peerpool peers} ({@link OperatorClient},
  * {@link PeersTable}): only attribute reads on the beans of DESIGN.md A3.
  * {@code --wait S --expect N} first waits up to S seconds until every node reports N
- * connections. Used by {@code bin/peerpool-demo}; exits 0 when the expectation holds
+ * connections, and with {@code --tls} until every one of them is TLS as well. A TLS
+ * connection's cell is marked {@code /TLS} (its Peer bean's {@code Security} names a
+ * TLS protocol). Used by {@code bin/peerpool-demo}; exits 0 when the expectation holds
  * (or none was given), 1 when it does not, 2 on bad arguments.
  *
- * <pre>java -cp ... org.peerpool.cli.MeshTable [--wait S] [--expect N] HOST:JMXPORT...</pre>
+ * <pre>java -cp ... org.peerpool.cli.MeshTable [--wait S] [--expect N] [--tls] HOST:JMXPORT...</pre>
  */
 public final class MeshTable {
 
     private MeshTable() {
     }
 
-    /** What one node reported: its address, connection count and per-peer cells. */
-    record NodeView(String jmx, String address, int connections, Map<String, String> cells, String error) {
+    /** What one node reported: its address, connection count, per-peer cells and how many of its links are TLS. */
+    record NodeView(String jmx, String address, int connections, Map<String, String> cells, int tls,
+            Set<String> security, String error) {
     }
+
+    static final String TLS_MARK = "/TLS";
 
     public static void main(String[] args) throws InterruptedException {
         int waitS = 0;
         int expect = -1;
+        boolean tls = false;
         List<String> targets = new ArrayList<>();
         try {
             for (int i = 0; i < args.length; i++) {
                 switch (args[i]) {
                     case "--wait" -> waitS = Integer.parseInt(args[++i]);
                     case "--expect" -> expect = Integer.parseInt(args[++i]);
+                    case "--tls" -> tls = true;
                     default -> targets.add(args[i]);
                 }
             }
@@ -48,24 +56,25 @@ public final class MeshTable {
             targets.clear();
         }
         if (targets.isEmpty()) {
-            System.err.println("usage: MeshTable [--wait SECONDS] [--expect CONNECTIONS] HOST:JMXPORT...");
+            System.err.println("usage: MeshTable [--wait SECONDS] [--expect CONNECTIONS] [--tls] HOST:JMXPORT...");
             System.exit(2);
         }
         long deadline = System.nanoTime() + waitS * 1_000_000_000L;
         List<NodeView> views;
         while (true) {
             views = read(targets);
-            if (expect < 0 || satisfied(views, expect) || System.nanoTime() > deadline) {
+            if (expect < 0 || satisfied(views, expect, tls) || System.nanoTime() > deadline) {
                 break;
             }
             Thread.sleep(250);
         }
         print(views, System.out);
-        System.exit(expect < 0 || satisfied(views, expect) ? 0 : 1);
+        System.exit(expect < 0 || satisfied(views, expect, tls) ? 0 : 1);
     }
 
-    private static boolean satisfied(List<NodeView> views, int expect) {
-        return views.stream().allMatch(v -> v.error() == null && v.connections() == expect);
+    static boolean satisfied(List<NodeView> views, int expect, boolean tls) {
+        return views.stream().allMatch(v -> v.error() == null && v.connections() == expect
+                && (!tls || v.tls() == expect));
     }
 
     static List<NodeView> read(List<String> targets) {
@@ -81,16 +90,29 @@ public final class MeshTable {
             ObjectName pool = client.pool();
             Map<String, Object> counts = client.read(pool, "LocalAddress", "ConnectionCount");
             Map<String, String> cells = new LinkedHashMap<>();
+            Set<String> security = new TreeSet<>();
+            int tls = 0;
             for (Map<String, Object> row : PeersTable.read(client, pool)) {
                 String state = String.valueOf(row.get("State"));
-                cells.put(String.valueOf(row.get("Address")), "CONNECTED".equals(state)
-                        ? ("OUTBOUND".equals(row.get("Direction")) ? "OUT" : "IN") : state);
+                String cell = state;
+                if ("CONNECTED".equals(state)) {
+                    cell = "OUTBOUND".equals(row.get("Direction")) ? "OUT" : "IN";
+                    // A node without TLS support has no Security attribute: its links are plaintext.
+                    Object sec = row.get("Security");
+                    if (sec != null && sec.toString().startsWith("TLS")) {
+                        cell += TLS_MARK;
+                        security.add(sec.toString());
+                        tls++;
+                    }
+                }
+                cells.put(String.valueOf(row.get("Address")), cell);
             }
             return new NodeView(target, String.valueOf(counts.get("LocalAddress")),
-                    ((Number) counts.get("ConnectionCount")).intValue(), cells, null);
+                    ((Number) counts.get("ConnectionCount")).intValue(), cells, tls, security, null);
         } catch (OperatorClient.Unreachable | IOException | JMException | OperatorClient.Refused
                  | RuntimeException e) {
-            return new NodeView(target, "?", -1, Map.of(), "not reachable (" + e.getClass().getSimpleName() + ")");
+            return new NodeView(target, "?", -1, Map.of(), 0, Set.of(),
+                    "not reachable (" + e.getClass().getSimpleName() + ")");
         }
     }
 
@@ -123,6 +145,12 @@ public final class MeshTable {
         unreachable.forEach(out::println);
         out.println();
         out.println("OUT: the row's node dialed that peer (it has the lower address); IN: it accepted the peer's dial.");
+        Set<String> security = new TreeSet<>();
+        views.forEach(v -> security.addAll(v.security()));
+        if (!security.isEmpty()) {
+            out.println(TLS_MARK + ": the link is TLS with the peer's key pinned (" + String.join(", ", security)
+                    + "); without it, plaintext.");
+        }
         out.println("Any other word is the peer's state (CONNECTING, HANDSHAKING, BACKOFF, AWAITING_INBOUND).");
     }
 }

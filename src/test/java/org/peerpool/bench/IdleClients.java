@@ -1,14 +1,21 @@
 package org.peerpool.bench;
 
+import java.io.DataInputStream;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.nio.channels.SocketChannel;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+
+import javax.net.ssl.SSLSocket;
+
+import org.peerpool.tls.KeyPin;
 
 import org.peerpool.wire.Message;
 import org.peerpool.wire.NodeAddress;
@@ -18,9 +25,11 @@ import org.peerpool.wire.NodeAddress;
  * heap is measured without them: connects {@code count} channels, each from its own
  * source address 127.77.{@code subnet + i/250}.{@code 1 + i%250}, completes the
  * handshake as that address (port {@code port}), prints {@code READY n} on stderr and
- * then only reads and drops what arrives (ANNOUNCEs) until its stdin closes.
+ * then only reads and drops what arrives (ANNOUNCEs) until its stdin closes. Given a
+ * keystore, its password and the hub's pin, it connects over TLS 1.3 instead
+ * ({@link TlsClient}) and leaves what arrives unread: a few bytes per heartbeat.
  *
- * <p>{@code java IdleClients HUB_IP PORT COUNT SUBNET}
+ * <p>{@code java IdleClients HUB_IP PORT COUNT SUBNET [KEYSTORE PASSWORD HUB_PIN]}
  */
 public final class IdleClients {
 
@@ -37,6 +46,10 @@ public final class IdleClients {
         int count = Integer.parseInt(args[2]);
         int subnet = Integer.parseInt(args[3]);
         InetSocketAddress target = new InetSocketAddress(hub, port);
+        if (args.length == 7) {
+            tls(new TlsClient(Path.of(args[4]), args[5], KeyPin.parse(args[6])), target, count, subnet);
+            return;
+        }
         Selector selector = Selector.open();
         List<SocketChannel> channels = new ArrayList<>();
         for (int i = 0; i < count; i++) {
@@ -63,6 +76,33 @@ public final class IdleClients {
         }
         for (SocketChannel ch : channels) {
             ch.close();
+        }
+        System.exit(0);
+    }
+
+    private static void tls(TlsClient client, InetSocketAddress target, int count, int subnet) throws Exception {
+        List<Socket> sockets = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            InetAddress ip = clientIp(subnet, i);
+            SSLSocket s = client.socket();
+            s.bind(new InetSocketAddress(ip, 0));
+            s.connect(target, 10_000);
+            s.setSoTimeout(10_000);
+            s.startHandshake();
+            s.getOutputStream().write(Wire.frame(new Message.Handshake(1, NodeAddress.of(ip, target.getPort()).toString())));
+            Message reply = Wire.read(new DataInputStream(s.getInputStream()));
+            if (!(reply instanceof Message.HandshakeAck ack) || !ack.accepted()) {
+                System.err.println("REJECTED " + ip + ": " + reply);
+                System.exit(1);
+            }
+            sockets.add(s);
+        }
+        System.err.println("READY " + sockets.size());
+        while (System.in.read() >= 0) {
+            // until the benchmark closes our stdin
+        }
+        for (Socket s : sockets) {
+            s.close();
         }
         System.exit(0);
     }

@@ -35,6 +35,8 @@ class PerformanceBench {
         figure(s, r, "broadcast", () -> BroadcastThroughput.run(s, r));
         figure(s, r, "heap", () -> HeapPerConnection.run(s, r));
         figure(s, r, "idle", () -> IdleCost.run(s, r));
+        // The TLS rows measure their own plaintext baselines, with the same clients and sizes.
+        figure(s, r, "tls", () -> TlsCost.run(s, r));
         r.writeAll(s.out());
         System.out.println();
         System.out.println(r.machineLine());

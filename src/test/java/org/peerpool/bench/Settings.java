@@ -11,14 +11,14 @@ import java.util.stream.Collectors;
 /**
  * How big a run is. The defaults are the full benchmark; {@code -Dbench.quick=true}
  * shrinks every figure for a fast check of the harness, {@code -Dbench.only=mesh,heap}
- * runs a subset (handshake, mesh, reload, broadcast, heap, idle), and each size can be
+ * runs a subset (handshake, mesh, reload, broadcast, heap, idle, tls), and each size can be
  * set on its own ({@code -Dbench.meshSizes=4,16}).
  */
 record Settings(boolean quick, Set<String> only, Path out, int handshakeSamples, int handshakeWarmup,
                 List<Integer> meshSizes, int meshRuns, int reloadSamples, int broadcastSmall, int broadcastLarge,
                 int broadcastRounds, int heapConnections, int idleSeconds, int idlePeers) {
 
-    static final List<String> FIGURES = List.of("handshake", "mesh", "reload", "broadcast", "heap", "idle");
+    static final List<String> FIGURES = List.of("handshake", "mesh", "reload", "broadcast", "heap", "idle", "tls");
 
     static Settings fromSystemProperties() {
         boolean quick = Boolean.getBoolean("bench.quick");

@@ -101,4 +101,20 @@ class CliTextTest {
         assertTrue(err.toString(StandardCharsets.UTF_8).startsWith("peerpool: cannot attach to pid 2000000000"),
                 err.toString());
     }
+
+    @Test
+    void theMeshTableMarksTlsLinksAndWaitsForThemWhenAsked() {
+        String sec = "TLSv1.3 TLS_AES_256_GCM_SHA384";
+        MeshTable.NodeView one = new MeshTable.NodeView("127.0.0.1:1", "127.0.0.1:7100", 1,
+                Map.of("127.0.0.2:7100", "OUT" + MeshTable.TLS_MARK), 1, java.util.Set.of(sec), null);
+        MeshTable.NodeView two = new MeshTable.NodeView("127.0.0.1:2", "127.0.0.2:7100", 1,
+                Map.of("127.0.0.1:7100", "IN"), 0, java.util.Set.of(), null);
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        MeshTable.print(List.of(one, two), new PrintStream(bytes, true, StandardCharsets.UTF_8));
+        String out = bytes.toString(StandardCharsets.UTF_8);
+        assertTrue(out.lines().anyMatch(l -> l.matches("127\\.0\\.0\\.1:7100 +1 +- +OUT/TLS")), out);
+        assertTrue(out.contains("/TLS: the link is TLS with the peer's key pinned (" + sec + ")"), out);
+        assertTrue(MeshTable.satisfied(List.of(one, two), 1, false), "one connection each");
+        assertTrue(!MeshTable.satisfied(List.of(one, two), 1, true), "node 2's link is not TLS");
+    }
 }

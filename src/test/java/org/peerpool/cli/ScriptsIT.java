@@ -6,11 +6,13 @@ import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 
@@ -153,6 +155,68 @@ class ScriptsIT {
         assertEquals(3, run(env, HOME, "bin/peerpool-demo", "status").exit());
     }
 
+    /** The pool's {@code attribute} and every Peer bean's {@code peerAttribute}, over remote JMX. */
+    private static List<String> jmxTls(int port, String attribute, String peerAttribute) throws Exception {
+        JMXServiceURL url = new JMXServiceURL("service:jmx:rmi:///jndi/rmi://127.0.0.1:" + port + "/jmxrmi");
+        try (JMXConnector c = JMXConnectorFactory.connect(url)) {
+            MBeanServerConnection mbs = c.getMBeanServerConnection();
+            ObjectName pool = mbs.queryNames(new ObjectName("peerpool:type=ConnectionPool,*"), null).iterator().next();
+            List<String> out = new ArrayList<>(List.of(String.valueOf(mbs.getAttribute(pool, attribute))));
+            for (ObjectName peer : mbs.queryNames(new ObjectName("peerpool:type=Peer,*"), null)) {
+                out.add(String.valueOf(mbs.getAttribute(peer, peerAttribute)));
+            }
+            return out;
+        }
+    }
+
+    @Test
+    void demoWithTlsKeysAndPinsEveryNodeAndRunsEveryLinkOverTls() throws Exception {
+        int n = 3;
+        int port = TestNet.freePort(n);
+        int jmxBase = freeTcpBase(n);
+        Path runDir = tmp.resolve("tls demo");
+        Map<String, String> env = Map.of("PEERPOOL_RUN", runDir.toString(),
+                "PEERPOOL_DEMO_PORT", String.valueOf(port), "PEERPOOL_DEMO_JMX_BASE", String.valueOf(jmxBase));
+        cleanups.add(() -> {
+            try {
+                run(env, HOME, "bin/peerpool-demo", "stop");
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        Result started = run(env, HOME, "bin/peerpool-demo", "start", "--tls", String.valueOf(n));
+        assertEquals(0, started.exit(), started.all());
+        List<String> rows = started.out().lines().filter(l -> l.matches("127\\.0\\.0\\.\\d:\\d+\\s+2\\s.*")).toList();
+        assertEquals(n, rows.size(), "three rows with 2 connections:\n" + started.out());
+        rows.forEach(row -> assertEquals(2, row.split("/TLS", -1).length - 1, "both links of a row are TLS: " + row));
+
+        for (int i = 1; i <= n; i++) {
+            Path etc = runDir.resolve("demo/node" + i + "/etc");
+            String ini = Files.readString(etc.resolve("peerpool.ini"));
+            assertTrue(ini.contains("mode = required"), ini);
+            for (Path secret : List.of(etc.resolve("peerpool.ini"), etc.resolve("node.p12"))) {
+                assertEquals(Set.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE),
+                        Files.getPosixFilePermissions(secret), secret + " is its owner's only");
+            }
+            Result pin = run(Map.of("PEERPOOL_CONF", etc.toString()), HOME, "bin/peerpool", "pin");
+            assertEquals(0, pin.exit(), pin.all());
+            String own = pin.out().strip();
+            List<String> tls = jmxTls(jmxBase + i, "LocalKeyPin", "Security");
+            assertEquals(own, tls.get(0), "node " + i + "'s LocalKeyPin is what bin/peerpool pin prints");
+            assertEquals(n - 1, tls.size() - 1, "node " + i + " has two Peer beans: " + tls);
+            tls.subList(1, tls.size()).forEach(sec -> assertTrue(sec.startsWith("TLSv1.3"), "Security: " + sec));
+            for (int j = 1; j <= n; j++) {
+                if (j != i) {
+                    String other = Files.readString(runDir.resolve("demo/node" + j + "/etc/peerpool.ini"));
+                    assertTrue(other.contains("peer = 127.0.0." + i + ":" + port + " " + own + "\n"),
+                            "node " + j + " pins node " + i + ":\n" + other);
+                }
+            }
+        }
+        Result stopped = run(env, HOME, "bin/peerpool-demo", "stop");
+        assertEquals(0, stopped.exit(), stopped.all());
+    }
+
     private static int connections(int jmxPort) {
         try {
             return jmxConnections(jmxPort);
@@ -280,7 +344,7 @@ class ScriptsIT {
         }
         for (String f : List.of("bin/peerpool", "bin/peerpool-demo", "etc/peerpool.ini", "etc/log4j2.xml",
                 "etc/peerpool-env.sh", "etc/peerpool.service", "etc/metrics.yaml", "lib/peerpool.jar",
-                "lib/jmx_prometheus_javaagent-1.0.1.jar", "README.md", "CHANGELOG.md")) {
+                "lib/jmx_prometheus_javaagent-1.0.1.jar", "README.md", "CHANGELOG.md", "docs/PROTOCOL.md")) {
             assertTrue(Files.exists(home.resolve(f)), "archive has " + f);
         }
         int port = TestNet.freePort(1);

@@ -1,0 +1,74 @@
+package org.peerpool.bench;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import org.peerpool.config.ConfigLoader;
+import org.peerpool.config.NodeConfig;
+import org.peerpool.tls.KeyPin;
+import org.peerpool.tls.LocalKey;
+import org.peerpool.wire.NodeAddress;
+
+/**
+ * Keys and TLS configs for the benchmark's TLS rows: keystores made by the JDK's
+ * keytool exactly as {@code bin/peerpool keygen} makes them (EC P-256, self-signed,
+ * PKCS#12), their pins read back through {@link LocalKey}, and node configs written as
+ * the INI text an operator would save and loaded by {@link ConfigLoader}, so the TLS
+ * agents run the configuration path operators use.
+ */
+final class BenchKeys {
+
+    /** One keystore: its file, password and pin. */
+    record Key(Path file, String password, KeyPin pin) {
+    }
+
+    private BenchKeys() {
+    }
+
+    static Key make(Path dir, String name) throws Exception {
+        Files.createDirectories(dir);
+        Path file = dir.resolve(name + ".p12");
+        Files.deleteIfExists(file);
+        byte[] random = new byte[16];
+        new SecureRandom().nextBytes(random);
+        String password = HexFormat.of().formatHex(random);
+        Path keytool = Path.of(System.getProperty("java.home"), "bin", "keytool");
+        ProcessBuilder pb = new ProcessBuilder(keytool.toString(), "-genkeypair", "-noprompt", "-alias", name,
+                "-keyalg", "EC", "-groupname", "secp256r1", "-sigalg", "SHA256withECDSA", "-validity", "3650",
+                "-dname", "CN=peerpool bench " + name, "-storetype", "PKCS12", "-keystore", file.toString(),
+                "-storepass:env", "BENCH_KS_PASSWORD").redirectErrorStream(true);
+        pb.environment().put("BENCH_KS_PASSWORD", password);
+        Process p = pb.start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
+            throw new IOException("keytool failed for " + file + ": " + out);
+        }
+        return new Key(file, password, LocalKey.load(file, password.toCharArray()).pin());
+    }
+
+    /**
+     * A {@code mode = required} node at {@code self} with its key {@code own}, every peer
+     * pinned with {@code peerPin}; written to {@code dir/name.ini} and loaded from there.
+     */
+    static NodeConfig tlsConfig(Path dir, String name, NodeAddress self, List<NodeAddress> peers, KeyPin peerPin,
+                                Key own) throws Exception {
+        StringBuilder ini = new StringBuilder("; benchmark node ").append(name).append('\n')
+                .append("[network]\nlocal_ip = ").append(NodeAddress.ipText(self.ip()))
+                .append("\nport = ").append(self.port()).append('\n');
+        for (NodeAddress p : peers) {
+            ini.append("peer = ").append(p).append(' ').append(peerPin).append('\n');
+        }
+        ini.append("[connection]\nreverse_dial_after_s = 0\n")
+                .append("[tls]\nmode = required\nkeystore = ").append(own.file().toAbsolutePath())
+                .append("\nkeystore_password = ").append(own.password()).append('\n');
+        Path file = dir.resolve(name + ".ini");
+        Files.writeString(file, ini, StandardCharsets.UTF_8);
+        return ConfigLoader.load(file);
+    }
+}
