@@ -103,6 +103,7 @@ class TlsFloodTest {
                         + nodes.pool(3, "HandshakesRefused") + " refused, " + flood.hellosSent() + " hellos sent");
 
         List<Long> backMs = new ArrayList<>();
+        List<String> notBack = new ArrayList<>();
         for (int round = 0; round < RESTARTS; round++) {
             nodes.stop(1);
             Await.until(Duration.ofSeconds(5), () -> !target.pool().isConnected(nodes.address(1)), "the target saw 1 go");
@@ -110,12 +111,16 @@ class TlsFloodTest {
             long t0 = System.nanoTime();
             Agent back = nodes.listen(1);
             back.start();
-            Await.until(Duration.ofSeconds(10), () -> nodes.linked(1, 3), () -> "restart " + backMs.size()
-                    + ": 1 not back: " + nodes.counts(1, 3) + ", node 1: LastError '" + nodes.peer(1, 3, "LastError")
-                    + "', FailedAttempts " + nodes.peer(1, 3, "FailedAttempts") + ", ConnectAttempts "
-                    + nodes.pool(1, "ConnectAttempts") + "; node 3: HandshakingInbound " + nodes.pool(3, "HandshakingInbound")
-                    + ", HandshakesRefused " + nodes.pool(3, "HandshakesRefused") + "; flood: " + flood.connects()
-                    + " connects, " + flood.answered() + " answered reads; earlier restarts back after " + backMs + " ms");
+            // Measured, not asserted here, so one run reports every restart and the close of the flood.
+            long deadline = t0 + TimeUnit.SECONDS.toNanos(10);
+            while (!nodes.linked(1, 3) && System.nanoTime() < deadline) {
+                pace(5);
+            }
+            if (!nodes.linked(1, 3)) {
+                notBack.add("restart " + round + ": not back in 10 s: node 1: LastError '" + nodes.peer(1, 3, "LastError")
+                        + "', FailedAttempts " + nodes.peer(1, 3, "FailedAttempts") + "; node 3: HandshakingInbound "
+                        + nodes.pool(3, "HandshakingInbound") + ", HandshakesRefused " + nodes.pool(3, "HandshakesRefused"));
+            }
             backMs.add(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0));
             pace(1000);
         }
@@ -134,6 +139,7 @@ class TlsFloodTest {
         assertEquals(SOURCES * PER_SOURCE, flood.peakOpen(), "500 stalled handshakes at the peak");
         assertTrue(flood.hellosSent() >= SOURCES * PER_SOURCE, "every client sent its ClientHello: " + flood.hellosSent());
         assertTrue(flood.answered() > 0, "the node did answer ClientHellos (TLS work was done)");
+        assertEquals(List.of(), notBack, "the restarted peer came back each time; back after " + backMs + " ms");
         for (long ms : backMs) {
             assertTrue(ms <= BACK_WITHIN_MS, "the restarted peer was back within 2 s each time: " + backMs);
         }
@@ -141,7 +147,7 @@ class TlsFloodTest {
         Await.until(Duration.ofSeconds(1), () -> (Integer) nodes.pool(3, "HandshakingInbound") == 0,
                 () -> nodes.pool(3, "HandshakingInbound") + " still in handshake on the node");
         assertEquals(steady, nodes.connectionId(3, 2), "the steady peer's connection rode out the flood");
-        assertTrue(nodes.linked(1, 3), "the restarted peer is still connected");
+        Await.until(Duration.ofSeconds(5), () -> nodes.linked(1, 3), "the restarted peer is connected once the flood is gone");
         assertEquals(0L, nodes.pool(3, "KeyMismatches"), "a stalled hello is no key mismatch");
     }
 
