@@ -16,7 +16,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.peerpool.testing.Await;
+import org.peerpool.pool.ConnectionPool;
 import org.peerpool.testing.Keys;
+import org.peerpool.testing.LogCapture;
 import org.peerpool.testing.RawPeer;
 import org.peerpool.testing.TestNet;
 import org.peerpool.testing.TlsNodes;
@@ -117,23 +119,14 @@ class TlsRejectionTest {
 
     @Test
     void aClientHelloToANodeWithTlsOffIsClosedWithoutAnAnswer() throws Exception {
-        try (Socket s = new Socket()) {
-            s.bind(new InetSocketAddress(TestNet.ip(1), 0));
-            s.connect(nodes.address(OFF).toSocketAddress(), 5000);
-            s.getOutputStream().write(TlsWire.clientHello());
-            s.getOutputStream().flush();
-            s.setSoTimeout(5000);
-            InputStream in = s.getInputStream();
-            int first;
-            try {
-                first = in.read();
-            } catch (SocketTimeoutException e) {
-                fail("the off node neither answered nor closed within 5 s");
-                return;
-            } catch (SocketException e) {
-                first = -1; // reset: closed, and nothing was sent back
+        try (LogCapture log = LogCapture.warnings(ConnectionPool.class)) {
+            for (int source : new int[] {1, 1, 1, 7}) {
+                assertEquals(-1, helloToOffNode(TestNet.ip(source)),
+                        "no byte back (a TLS alert or ServerHello would start 0x15 or 0x16), then EOF");
             }
-            assertEquals(-1, first, "no byte back (a TLS alert or ServerHello would be 0x15 or 0x16), then EOF");
+            String prefix = nodes.address(OFF) + " - ";
+            Await.until(Duration.ofSeconds(2), () -> linesFrom(log, prefix, "127.0.0.7") == 1, () -> "" + log.messages());
+            assertEquals(1, linesFrom(log, prefix, "127.0.0.1"), () -> "logged once per source IP: " + log.messages());
         }
         // And a plaintext node stays one: the same node takes a plaintext HANDSHAKE at once.
         try (RawPeer p = RawPeer.connect(TestNet.ip(1), nodes.address(OFF))) {
@@ -141,15 +134,42 @@ class TlsRejectionTest {
         }
     }
 
+    /** Sends a bare ClientHello to the off node from {@code source}: the first byte back, -1 for EOF or reset. */
+    private int helloToOffNode(java.net.InetAddress source) throws IOException {
+        try (Socket s = new Socket()) {
+            s.bind(new InetSocketAddress(source, 0));
+            s.connect(nodes.address(OFF).toSocketAddress(), 5000);
+            s.getOutputStream().write(TlsWire.clientHello());
+            s.getOutputStream().flush();
+            s.setSoTimeout(5000);
+            InputStream in = s.getInputStream();
+            try {
+                return in.read();
+            } catch (SocketTimeoutException e) {
+                fail("the off node neither answered nor closed within 5 s");
+                return 0;
+            } catch (SocketException e) {
+                return -1; // reset: closed, and nothing was sent back
+            }
+        }
+    }
+
+    private static long linesFrom(LogCapture log, String prefix, String ip) {
+        return log.messages().stream().filter(m -> m.startsWith(prefix) && m.contains("/" + ip + ":")).count();
+    }
+
     @Test
     void aTlsClientWithNoCertificateIsRefused() throws Exception {
         Message answer = null;
+        String how;
         try (TlsWire.Client c = TlsWire.connect(TestNet.ip(1), nodes.address(REQUIRED), null)) {
             // In TLS 1.3 the client may finish its side before the node judges its (empty) Certificate.
             answer = c.handshakeAs(one);
+            how = answer == null ? "closed after the TLS handshake" : "answered " + answer;
         } catch (IOException e) {
-            // the node failed the TLS handshake: refused
+            how = "TLS failed: " + e; // the node failed the TLS handshake: refused
         }
+        System.out.println("a client without a certificate: " + how);
         if (answer != null) {
             assertTrue(answer instanceof Message.HandshakeAck a && !a.accepted(),
                     "a client without a certificate must not get in: " + answer);
