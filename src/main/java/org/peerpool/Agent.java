@@ -150,10 +150,7 @@ public final class Agent implements AutoCloseable {
         if (phase != Phase.NEW) {
             return;
         }
-        // The pool first: a connection accepted the moment the port opens gets its HANDSHAKE answered,
-        // never closed because the node is still starting. JMX last, as it serves no peer.
-        pool.open();
-        transport.bind(pool.self());
+        openAndBind();
         exposeJmx();
         phase = Phase.LISTENING;
     }
@@ -163,15 +160,29 @@ public final class Agent implements AutoCloseable {
         if (phase == Phase.STOPPED) {
             throw new IllegalStateException("agent " + address() + " was stopped; create a new one");
         }
-        listen();
-        if (phase == Phase.LISTENING) {
-            pool.startDialing(transport);
-            phase = Phase.RUNNING;
-            if (watcher != null) {
-                watcher.start(this::apply);
-            }
-            log.info("{} - Started with {} configured peers", address(), pool.configuredPeers().size());
+        if (phase == Phase.RUNNING) {
+            return;
         }
+        if (phase == Phase.NEW) {
+            openAndBind();
+        }
+        pool.startDialing(transport);
+        if (jmx == null) {
+            // After the first dials are under way: the beans serve operators, and no peer should wait for them.
+            exposeJmx();
+        }
+        phase = Phase.RUNNING;
+        if (watcher != null) {
+            watcher.start(this::apply);
+        }
+        log.info("{} - Started with {} configured peers", address(), pool.configuredPeers().size());
+    }
+
+    // The pool first: a connection accepted the moment the port opens gets its HANDSHAKE answered,
+    // never closed because the node is still starting.
+    private void openAndBind() throws IOException {
+        pool.open();
+        transport.bind(pool.self());
     }
 
     /**
