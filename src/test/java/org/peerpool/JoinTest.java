@@ -17,8 +17,10 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.peerpool.config.NodeConfig;
+import org.peerpool.pool.ConnectionPool;
 import org.peerpool.pool.PeerSnapshot;
 import org.peerpool.testing.Await;
+import org.peerpool.testing.LogCapture;
 import org.peerpool.testing.RawPeer;
 import org.peerpool.testing.TestNet;
 import org.peerpool.wire.Message;
@@ -31,8 +33,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * A node joining a mesh whose lower peers already dial it, with the production
- * reconnect timings: it is reached by all of them within a second of listening, and no
- * connection accepted while it starts fails its handshake.
+ * reconnect timings: it is reached by all of them within a second of listening, no
+ * connection accepted while it starts fails its handshake, and its peers log no warning
+ * about it.
  */
 @Timeout(60)
 class JoinTest {
@@ -94,6 +97,7 @@ class JoinTest {
         List<NodeConfig> configs = mesh(4, port);
         NodeAddress joining = configs.get(3).self();
         List<Agent> lower = new ArrayList<>();
+        LogCapture warnings = LogCapture.warnings(ConnectionPool.class);
         for (int i = 0; i < 3; i++) {
             Agent a = agent(configs.get(i));
             a.start();
@@ -111,6 +115,9 @@ class JoinTest {
                 () -> joining + " connected to " + node.pool().connectedPeers() + " "
                         + (System.nanoTime() - listening) / 1_000_000 + " ms after it started listening");
 
+        warnings.close();
+        assertEquals(List.of(), warnings.messages().stream().filter(m -> m.contains(joining.toString())).toList(),
+                "a peer that was only starting is not worth a warning");
         assertEquals(0, node.pool().handshakeFailures(), "handshakes failed at the joining node");
         for (Agent a : lower) {
             PeerSnapshot s = a.pool().snapshot(joining).orElseThrow();
