@@ -20,7 +20,8 @@ import java.util.stream.Collectors;
  * 127.77.9.1..N, one of three kinds (peerpool as {@code java -Xmx128m -jar}, peerpool
  * with bin/peerpool's JVM flags, JGroups with the same flags as the first), watched
  * through the kernel's socket table until the mesh is whole and has held for
- * {@link #HOLD_MS}; then each process's CPU and RSS, then an idle window.
+ * {@link #HOLD_MS}; then, once every process has logged that it started, each
+ * process's CPU and RSS, then an idle window.
  */
 final class ProcessMesh {
 
@@ -75,6 +76,14 @@ final class ProcessMesh {
                 Heap.sleep(SocketTableWatch.PERIOD_MS);
             }
             double wholeMs = since < 0 ? -1 : since / 1e6;
+            // A node may join the mesh before it has finished starting (peerpool exposes JMX after its first
+            // dials): the CPU, RSS and idle figures start once every process has said it started.
+            String started = kind == Kind.JGROUPS ? "STARTED" : "Started";
+            for (Path d : dirs) {
+                while (!Files.readString(d.resolve("stdout.log")).contains(started) && System.nanoTime() < deadline) {
+                    Heap.sleep(SocketTableWatch.PERIOD_MS);
+                }
+            }
             long[] cpu0 = new long[n];
             double rss = 0;
             long cpuMax = 0;

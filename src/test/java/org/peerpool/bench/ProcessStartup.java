@@ -30,8 +30,8 @@ final class ProcessStartup {
             + "(/proc/net/tcp) read every 50 ms: whole = every pair holds an ESTABLISHED connection on the port, "
             + "timed from launch to the moment after which it held for " + ProcessMesh.HOLD_MS / 1000 + " s; "
             + "connections opened = distinct connections seen on the port (JGroups' FD_SOCK2 port not counted). "
-            + "CPU = utime+stime per process (/proc/PID/stat) once whole has held; RSS = VmRSS then; idle = the "
-            + "next window.";
+            + "CPU = utime+stime per process (/proc/PID/stat) once whole has held and every process logged that it "
+            + "started; RSS = VmRSS then; idle = the next window.";
 
     private ProcessStartup() {
     }
