@@ -1,8 +1,19 @@
 # Sourced by bin/peerpool from $PEERPOOL_CONF (this directory) before the JVM starts.
 # Plain sh assignments; anything set in the environment beforehand wins.
 
-# JVM options: heap and GC. A node needs little heap: about 10 KiB per connection.
-PEERPOOL_JVM_OPTS=${PEERPOOL_JVM_OPTS:-"-Xms64m -Xmx256m -XX:+UseG1GC -XX:+ExitOnOutOfMemoryError"}
+# JVM options. A node needs little heap (about 10 KiB per connection) and little
+# compiled code, so it starts lean (README, "Start-up", has the figures):
+#   -Xms16m                     a small heap to start with; it grows to -Xmx when needed
+#   -XX:+UseSerialGC            no GC worker threads: pauses on a heap this small are milliseconds
+#   -XX:TieredStopAtLevel=1     the quick C1 compiler only: about half the start-up CPU; drop it
+#                               for a node that must push hundreds of MB/s of payloads
+#   -Xss512k                    thread stacks: peerpool's threads never recurse deeply
+# bin/peerpool adds a class-data-sharing archive of its own (PEERPOOL_CDS=off to not).
+PEERPOOL_JVM_OPTS=${PEERPOOL_JVM_OPTS:-"-Xms16m -Xmx256m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xss512k -XX:+ExitOnOutOfMemoryError"}
+
+# Class-data-sharing archive: on (default) or off. PEERPOOL_CDS_DIR (default run/cds
+# beside bin/) holds it, shared by every node this install runs.
+PEERPOOL_CDS=${PEERPOOL_CDS:-on}
 
 # Remote JMX port for JConsole/VisualVM over the network; empty: local attach only
 # (JConsole lists the process under "Local Process" either way).

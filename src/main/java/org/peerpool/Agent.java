@@ -54,6 +54,8 @@ public final class Agent implements AutoCloseable {
 
     // JMX: beans from listen() until stop(); no server means no beans.
     private final MBeanServer mbeanServer;
+    /** Use the platform MBeanServer, looked up only once listening: creating it costs start-up time. */
+    private final boolean platformMBeanServer;
     private JmxExposure jmx;
 
     private Agent(Builder b) {
@@ -66,6 +68,7 @@ public final class Agent implements AutoCloseable {
         pool = new ConnectionPool(b.config, timer, events);
         transport = new Transport(pool.transportEvents(), name, b.ioThreads, b.dialGate);
         mbeanServer = b.mbeanServer;
+        platformMBeanServer = b.platformMBeanServer;
     }
 
     private static Thread daemon(Runnable r, String name) {
@@ -99,7 +102,8 @@ public final class Agent implements AutoCloseable {
         private ConfigWatcher watcher;
         private int ioThreads = Math.max(1, Math.min(2, Runtime.getRuntime().availableProcessors()));
         private Predicate<NodeAddress> dialGate = a -> true;
-        private MBeanServer mbeanServer = ManagementFactory.getPlatformMBeanServer();
+        private MBeanServer mbeanServer;
+        private boolean platformMBeanServer = true;
 
         private Builder(NodeConfig config) {
             this.config = config;
@@ -129,6 +133,7 @@ public final class Agent implements AutoCloseable {
          */
         public Builder mbeanServer(MBeanServer server) {
             mbeanServer = server;
+            platformMBeanServer = false;
             return this;
         }
 
@@ -145,9 +150,8 @@ public final class Agent implements AutoCloseable {
         if (phase != Phase.NEW) {
             return;
         }
-        transport.bind(pool.self());
+        openAndBind();
         exposeJmx();
-        pool.open();
         phase = Phase.LISTENING;
     }
 
@@ -156,15 +160,29 @@ public final class Agent implements AutoCloseable {
         if (phase == Phase.STOPPED) {
             throw new IllegalStateException("agent " + address() + " was stopped; create a new one");
         }
-        listen();
-        if (phase == Phase.LISTENING) {
-            pool.startDialing(transport);
-            phase = Phase.RUNNING;
-            if (watcher != null) {
-                watcher.start(this::apply);
-            }
-            log.info("{} - Started with {} configured peers", address(), pool.configuredPeers().size());
+        if (phase == Phase.RUNNING) {
+            return;
         }
+        if (phase == Phase.NEW) {
+            openAndBind();
+        }
+        pool.startDialing(transport);
+        if (jmx == null) {
+            // After the first dials are under way: the beans serve operators, and no peer should wait for them.
+            exposeJmx();
+        }
+        phase = Phase.RUNNING;
+        if (watcher != null) {
+            watcher.start(this::apply);
+        }
+        log.info("{} - Started with {} configured peers", address(), pool.configuredPeers().size());
+    }
+
+    // The pool first: a connection accepted the moment the port opens gets its HANDSHAKE answered,
+    // never closed because the node is still starting.
+    private void openAndBind() throws IOException {
+        pool.open();
+        transport.bind(pool.self());
     }
 
     /**
@@ -212,10 +230,11 @@ public final class Agent implements AutoCloseable {
         }
     }
 
-    // Before pool.open(), so the Peer beans see every ADDED event.
+    // After the pool opened: the exposure registers the Peer beans of the entries already there.
     private void exposeJmx() {
-        if (mbeanServer != null) {
-            jmx = JmxExposure.expose(mbeanServer, pool, pool, watcher);
+        MBeanServer server = platformMBeanServer ? ManagementFactory.getPlatformMBeanServer() : mbeanServer;
+        if (server != null) {
+            jmx = JmxExposure.expose(server, pool, pool, watcher);
         }
     }
 

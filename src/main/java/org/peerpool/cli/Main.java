@@ -39,8 +39,12 @@ public final class Main {
         useLogConfigBeside(file);
         Logger log = LoggerFactory.getLogger(Main.class);
         Agent agent;
+        CountDownLatch stopRequested = new CountDownLatch(1);
         try {
             agent = Agent.builder(ConfigWatcher.load(file)).build();
+            // Before start: peers may connect before start() returns, and a SIGTERM from then on means GOODBYE.
+            Signal.handle(new Signal("TERM"), s -> stopRequested.countDown());
+            Signal.handle(new Signal("INT"), s -> stopRequested.countDown());
             agent.start();
         } catch (ConfigException e) {
             System.err.println("peerpool: " + e.getMessage());
@@ -55,9 +59,6 @@ public final class Main {
         if (pidFile != null) {
             writePidFile(pidFile, log);
         }
-        CountDownLatch stopRequested = new CountDownLatch(1);
-        Signal.handle(new Signal("TERM"), s -> stopRequested.countDown());
-        Signal.handle(new Signal("INT"), s -> stopRequested.countDown());
         // Any other way out (System.exit elsewhere, -Xrs) still says GOODBYE.
         Runtime.getRuntime().addShutdownHook(new Thread(agent::stop, "peerpool-shutdown"));
         try {

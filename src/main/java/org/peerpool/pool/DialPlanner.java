@@ -96,7 +96,8 @@ final class DialPlanner {
             return;
         }
         NodeConfig cfg = state.config();
-        scheduleRetryLocked(e, Backoff.delayMs(e.failedAttempts, cfg.reconnectMinMs(), cfg.reconnectMaxMs()));
+        scheduleRetryLocked(e, Backoff.delayMs(e.failedAttempts, e.lastError, cfg.reconnectMinMs(),
+                cfg.reconnectMaxMs()));
     }
 
     private void scheduleRetryLocked(PeerEntry e, long delayMs) {

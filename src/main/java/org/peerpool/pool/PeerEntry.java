@@ -31,6 +31,8 @@ final class PeerEntry {
     String lastError = "";
     /** When this node last had no connection with the peer start (nanoTime). */
     long awaySinceNanos = System.nanoTime();
+    /** The refused quick retries at the start of this run of failures, logged at DEBUG only. */
+    int quietFailures;
     /** Failures not yet logged one by one, for the periodic summary. */
     int unloggedFailures;
     long lastFailureLogNanos;

@@ -10,8 +10,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The pool's warnings that could repeat without end, kept to what an operator can
- * read: a peer that cannot be reached is logged on its first failure and then
- * summarized every ten minutes; strangers' violations, rejections and floods are
+ * read: a peer that cannot be reached is logged on its first failure (or, when it
+ * refused the dial, once it refused the quick retries too) and then summarized every
+ * ten minutes; strangers' violations, rejections and floods are
  * logged once per source IP and then summarized once a minute. Decided under the
  * pool's lock (the counts live there) and written after it is released.
  */
@@ -37,7 +38,19 @@ final class PoolLog {
         state.assertLocked();
         NodeAddress self = state.self();
         long now = System.nanoTime();
+        // A peer that refused only the quick first retries is most likely starting too (a mesh launched at once):
+        // an operator hears of it once it is still down after them.
         if (e.failedAttempts == 1) {
+            e.quietFailures = 0;
+        }
+        if (Backoff.notReady(reason) && e.failedAttempts <= Backoff.QUICK_MS.length
+                && e.quietFailures == e.failedAttempts - 1) {
+            e.quietFailures++;
+            int attempt = e.failedAttempts;
+            state.afterUnlockLocked(() -> log.debug("{} - Attempt {} to {} failed: {}", self, attempt, e.address, reason));
+            return;
+        }
+        if (e.failedAttempts == e.quietFailures + 1) {
             warnLater("{} - Cannot connect to {}: {}; retrying with backoff (repeats are summarized)", self,
                     e.address, reason);
             e.lastFailureLogNanos = now;

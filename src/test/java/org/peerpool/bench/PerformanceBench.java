@@ -23,7 +23,7 @@ class PerformanceBench {
     }
 
     @Test
-    @Timeout(value = 15, unit = TimeUnit.MINUTES)
+    @Timeout(value = 30, unit = TimeUnit.MINUTES)
     void measureEveryFigure() throws Exception {
         Settings s = Settings.fromSystemProperties();
         Results r = new Results(s.asMap());
@@ -35,6 +35,7 @@ class PerformanceBench {
         figure(s, r, "broadcast", () -> BroadcastThroughput.run(s, r));
         figure(s, r, "heap", () -> HeapPerConnection.run(s, r));
         figure(s, r, "idle", () -> IdleCost.run(s, r));
+        figure(s, r, "processes", () -> ProcessStartup.run(s, r));
         // The TLS rows measure their own plaintext baselines, with the same clients and sizes.
         figure(s, r, "tls", () -> TlsCost.run(s, r));
         r.writeAll(s.out());

@@ -11,14 +11,17 @@ import java.util.stream.Collectors;
 /**
  * How big a run is. The defaults are the full benchmark; {@code -Dbench.quick=true}
  * shrinks every figure for a fast check of the harness, {@code -Dbench.only=mesh,heap}
- * runs a subset (handshake, mesh, reload, broadcast, heap, idle, tls), and each size can be
- * set on its own ({@code -Dbench.meshSizes=4,16}).
+ * runs a subset (handshake, mesh, reload, broadcast, heap, idle, processes, tls), each size
+ * can be set on its own ({@code -Dbench.meshSizes=4,16}), and {@code -Dbench.full=true} adds
+ * N=32 to the processes figure.
  */
 record Settings(boolean quick, Set<String> only, Path out, int handshakeSamples, int handshakeWarmup,
                 List<Integer> meshSizes, int meshRuns, int reloadSamples, int broadcastSmall, int broadcastLarge,
-                int broadcastRounds, int heapConnections, int idleSeconds, int idlePeers) {
+                int broadcastRounds, int heapConnections, int idleSeconds, int idlePeers, List<Integer> processSizes,
+                int processRuns, int processIdleSeconds) {
 
-    static final List<String> FIGURES = List.of("handshake", "mesh", "reload", "broadcast", "heap", "idle", "tls");
+    static final List<String> FIGURES = List.of("handshake", "mesh", "reload", "broadcast", "heap", "idle", "processes",
+            "tls");
 
     static Settings fromSystemProperties() {
         boolean quick = Boolean.getBoolean("bench.quick");
@@ -41,7 +44,10 @@ record Settings(boolean quick, Set<String> only, Path out, int handshakeSamples,
                 integer("bench.broadcastRounds", quick ? 1 : 3),
                 integer("bench.heapConnections", quick ? 200 : 1000),
                 integer("bench.idleSeconds", quick ? 5 : 30),
-                integer("bench.idlePeers", quick ? 16 : 64));
+                integer("bench.idlePeers", quick ? 16 : 64),
+                integers("bench.processSizes", quick ? "4,8" : Boolean.getBoolean("bench.full") ? "4,8,16,32" : "4,8,16"),
+                integer("bench.processRuns", quick ? 1 : 2),
+                integer("bench.processIdleSeconds", quick ? 3 : 10));
     }
 
     boolean runs(String figure) {
@@ -63,6 +69,9 @@ record Settings(boolean quick, Set<String> only, Path out, int handshakeSamples,
         m.put("heapConnections", heapConnections);
         m.put("idleSeconds", idleSeconds);
         m.put("idlePeers", idlePeers);
+        m.put("processSizes", processSizes);
+        m.put("processRuns", processRuns);
+        m.put("processIdleSeconds", processIdleSeconds);
         return m;
     }
 

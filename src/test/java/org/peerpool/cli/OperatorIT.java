@@ -152,7 +152,8 @@ class OperatorIT {
         String[][] expected = {{"127.0.0.1", "INBOUND"}, {"127.0.0.3", "OUTBOUND"}, {"127.0.0.4", "OUTBOUND"}};
         for (int i = 0; i < 3; i++) {
             assertTrue(lines.get(i + 1).matches(Pattern.quote(expected[i][0] + ":" + port)
-                    + " +CONNECTED +" + expected[i][1] + " +\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d +\\d+/\\d+ +\\d+/\\d+"),
+                    + " +CONNECTED +" + expected[i][1] + " +\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d +\\d+/\\d+ +\\d+/\\d+"
+                    + " +plaintext"),
                     lines.get(i + 1));
         }
         lines.forEach(l -> assertTrue(l.length() <= 120, l));
