@@ -143,6 +143,26 @@ class HandshakeBoundsTest {
     }
 
     @Test
+    void aListedPeersConnectionOutlastsAStrangersFlood() throws Exception {
+        int port = TestNet.freePort(5);
+        NodeAddress real = TestNet.address(3, port);
+        Agent agent = start(TestNet.fast(NodeConfig.builder(TestNet.ip(5)).port(port)).addPeer(real).maxHandshaking(4));
+        // The peer's connection is the oldest waiter (a slow TLS handshake, say) when the flood comes.
+        try (RawPeer peer = RawPeer.connect(TestNet.ip(3), agent.address())) {
+            Await.until(Duration.ofSeconds(2), () -> agent.pool().handshakingInbound() == 1, "the peer's connection waits");
+            List<Socket> flood = new ArrayList<>();
+            for (int i = 1; i <= 10; i++) {
+                flood.add(idle(agent, TestNet.ip(64 << 8 | i)));
+            }
+            assertEquals(4, agent.pool().handshakingInbound());
+            assertEquals(7, agent.pool().handshakesRefused(), "strangers made room for each other");
+            assertTrue(closedWithin(flood.get(0), 2000), "the oldest stranger was dropped");
+            assertTrue(peer.handshakeAs(real).accepted(), "the listed peer's older connection was kept and completes");
+            Await.until(Duration.ofSeconds(2), () -> agent.pool().isConnected(real), "connected");
+        }
+    }
+
+    @Test
     void bothBoundsAreLiveOnReload() throws Exception {
         int port = TestNet.freePort(5);
         Agent agent = start(TestNet.fast(NodeConfig.builder(TestNet.ip(5)).port(port)));

@@ -119,10 +119,11 @@ final class Handshakes {
             return;
         }
         Connection oldest;
-        while ((oldest = waiting.oldestOver(cfg.maxHandshaking())) != null) {
+        while ((oldest = waiting.oldestOver(cfg.maxHandshaking(),
+                ip -> cfg.peers().stream().anyMatch(p -> p.sameIp(ip)))) != null) {
             state.counters.handshakesRefused.incrementAndGet();
             state.poolLog.warnRepeatedLocked("flood", oldest.link().remoteAddress(), "Dropped a connection from {}: more than "
-                    + cfg.maxHandshaking() + " connections in handshake (max_handshaking); the oldest goes first");
+                    + cfg.maxHandshaking() + " connections in handshake (max_handshaking); the oldest stranger goes first");
             closer.closeLocked(oldest, null, "dropped: too many connections in handshake");
         }
         c.handshakeTimer = scheduleTimeoutLocked(c);

@@ -2,17 +2,19 @@ package org.peerpool.pool;
 
 import java.net.InetAddress;
 import java.util.HashMap;
-import java.util.Iterator;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Predicate;
 
 /**
  * Accepted connections whose HANDSHAKE has not arrived yet, oldest first, with a count
  * per source IP. This is the work an unauthenticated stranger can make a node do, so
  * it is bounded: per source IP ({@code max_handshaking_per_ip}) and in total
  * ({@code max_handshaking}), where the oldest waiter makes room for a newcomer: a real
- * peer handshakes within milliseconds of connecting, a flood's idle sockets do not.
+ * peer handshakes within milliseconds of connecting, a flood's idle sockets do not. A
+ * connection from a listed peer's IP goes last: TCP proves its source address, so a
+ * flood from elsewhere cannot take its place.
  * Touched under the pool's lock only.
  */
 final class PendingHandshakes {
@@ -32,13 +34,26 @@ final class PendingHandshakes {
         return true;
     }
 
-    /** The longest-waiting connection while more than {@code limit} wait, else null. */
-    Connection oldestOver(int limit) {
+    /**
+     * The connection to drop while more than {@code limit} wait, else null: the
+     * longest-waiting one from an IP that is not {@code peerIp}, so a flood from other
+     * addresses cannot push out a listed peer's handshake (a TLS one takes several round
+     * trips); only when none is left, the longest-waiting of all.
+     */
+    Connection oldestOver(int limit, Predicate<InetAddress> peerIp) {
         if (waiting.size() <= limit) {
             return null;
         }
-        Iterator<Connection> it = waiting.iterator();
-        return it.next();
+        Connection first = null;
+        for (Connection c : waiting) {
+            if (first == null) {
+                first = c;
+            }
+            if (!peerIp.test(c.link().remoteAddress().getAddress())) {
+                return c;
+            }
+        }
+        return first;
     }
 
     void remove(Connection c) {
