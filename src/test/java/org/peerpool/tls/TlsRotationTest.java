@@ -16,6 +16,7 @@ import org.peerpool.testing.TlsNodes;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Issue 11, item 4: a key rotation on a running pair, all by file edits. Node 1 lists
@@ -91,5 +92,35 @@ class TlsRotationTest {
             assertEquals(0L, nodes.pool(i, "KeyMismatches"), "no key refused on node " + i + " during the rotation");
             assertEquals("required", nodes.pool(i, "TlsMode"));
         }
+    }
+
+    /**
+     * The keystore may live outside the INI's directory ({@code keystore} is a path
+     * relative to it, DESIGN.md A2); its content is still watched, and a saved change
+     * takes effect within one second like any other (A2's rule for every saved change).
+     */
+    @Test
+    void aKeystoreOutsideTheIniDirectoryIsWatchedToo() throws Exception {
+        nodes = new TlsNodes(dir, TestNet.freePort(2));
+        Path keys = java.nio.file.Files.createDirectories(dir.resolve("keys2"));
+        Path keystore = keys.resolve("node.p12");
+        Keys.get("n2").copyTo(keystore);
+        nodes.installKey(1, Keys.get("n1"));
+        nodes.save(1, one(Keys.get("n2").pin(), Keys.get("n2-next").pin()));
+        nodes.save(2, new TlsNodes.Text(nodes.address(2)).peer(nodes.address(1), Keys.get("n1").pin())
+                .tls("required", "../keys2/node.p12", Keys.PASSWORD));
+        nodes.startAll(1, 2);
+        nodes.awaitWhole(Duration.ofSeconds(10), 1, 2);
+        assertEquals(Keys.get("n2").pin(), nodes.pool(2, "LocalKeyPin"));
+
+        long r2 = nodes.reloads(2);
+        long written = System.nanoTime();
+        Keys.get("n2-next").copyTo(keystore);
+        nodes.awaitReload(2, r2, Duration.ofSeconds(5));
+        long ms = java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - written);
+        assertEquals(Keys.get("n2-next").pin(), nodes.pool(2, "LocalKeyPin"), "the new key is in force");
+        Await.until(Duration.ofSeconds(3), () -> Keys.get("n2-next").pin().equals(nodes.peer(1, 2, "PeerKeyPin")),
+                "the link re-formed on the new key");
+        assertTrue(ms <= 1000, "the keystore's change took effect within one second: " + ms + " ms");
     }
 }
