@@ -98,6 +98,7 @@ public final class ConfigWatcher implements ConfigControl, AutoCloseable {
         this.applier = applyWith;
         watchService = FileSystems.getDefault().newWatchService();
         register();
+        watchKeystoreDir();
         state = State.RUNNING;
         thread = new Thread(this::run, "peerpool-config-" + file.getFileName());
         thread.setDaemon(true);
@@ -112,6 +113,24 @@ public final class ConfigWatcher implements ConfigControl, AutoCloseable {
             // The directory may be gone for a moment (replaced whole); the periodic check covers it.
             log.debug("Cannot watch {}: {}", file.getParent(), e.toString());
             return null;
+        }
+    }
+
+    /**
+     * Watches the keystore's directory too when it is not the file's, so a new keystore
+     * there is a reload within a second, not at the next periodic check.
+     */
+    private void watchKeystoreDir() {
+        Path ks = keystore;
+        WatchService ws = watchService;
+        if (ks == null || ws == null || ks.getParent() == null || ks.getParent().equals(file.getParent())) {
+            return;
+        }
+        try {
+            ks.getParent().register(ws, StandardWatchEventKinds.ENTRY_CREATE, StandardWatchEventKinds.ENTRY_MODIFY,
+                    StandardWatchEventKinds.ENTRY_DELETE);
+        } catch (IOException | ClosedWatchServiceException e) {
+            log.debug("Cannot watch {}: {}", ks.getParent(), e.toString());
         }
     }
 
@@ -160,12 +179,12 @@ public final class ConfigWatcher implements ConfigControl, AutoCloseable {
 
     private boolean concernsFile(WatchKey key) {
         boolean concerns = false;
+        Path dir = (Path) key.watchable();
         for (WatchEvent<?> ev : key.pollEvents()) {
             // OVERFLOW means events were lost: assume ours was among them.
-            Path ks = keystore;
-            boolean isKeystore = ks != null && file.getParent().equals(ks.getParent())
-                    && ks.getFileName().equals(ev.context());
-            if (ev.kind() == StandardWatchEventKinds.OVERFLOW || file.getFileName().equals(ev.context()) || isKeystore) {
+            Path changed = ev.context() instanceof Path name ? dir.resolve(name) : null;
+            if (ev.kind() == StandardWatchEventKinds.OVERFLOW || file.equals(changed)
+                    || (changed != null && changed.equals(keystore))) {
                 concerns = true;
             }
         }
@@ -275,6 +294,7 @@ public final class ConfigWatcher implements ConfigControl, AutoCloseable {
             return digest;
         }
         keystore = named;
+        watchKeystoreDir();
         return digest(text);
     }
 
