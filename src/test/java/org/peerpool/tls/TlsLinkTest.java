@@ -3,7 +3,6 @@ package org.peerpool.tls;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -14,12 +13,12 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 import org.peerpool.Agent;
 import org.peerpool.config.NodeConfig;
 import org.peerpool.config.TlsSettings;
 import org.peerpool.pool.PeerSnapshot;
 import org.peerpool.testing.Await;
+import org.peerpool.testing.Keys;
 import org.peerpool.testing.TestNet;
 import org.peerpool.wire.NodeAddress;
 
@@ -30,9 +29,6 @@ import org.peerpool.wire.NodeAddress;
 @Timeout(60)
 class TlsLinkTest {
 
-    @TempDir
-    static Path keys;
-
     private static LocalKey one;
     private static LocalKey two;
     private static LocalKey stranger;
@@ -40,20 +36,14 @@ class TlsLinkTest {
 
     @BeforeAll
     static void makeKeys() throws Exception {
-        one = key("one");
-        two = key("two");
-        stranger = key("stranger");
+        Keys.prepare("one", "two", "stranger");
+        one = load(Keys.get("one"));
+        two = load(Keys.get("two"));
+        stranger = load(Keys.get("stranger"));
     }
 
-    static LocalKey key(String name) throws Exception {
-        Path f = keys.resolve(name + ".p12");
-        Process p = new ProcessBuilder("keytool", "-genkeypair", "-keyalg", "EC", "-groupname", "secp256r1",
-                "-storetype", "PKCS12", "-alias", "node", "-dname", "CN=" + name, "-validity", "3650",
-                "-keystore", f.toString(), "-storepass", "secret", "-keypass", "secret")
-                .redirectErrorStream(true).start();
-        p.getInputStream().transferTo(java.io.OutputStream.nullOutputStream());
-        assertTrue(p.waitFor(60, TimeUnit.SECONDS) && p.exitValue() == 0, "keytool made " + f);
-        return LocalKey.load(f, "secret".toCharArray());
+    private static LocalKey load(Keys.Key k) throws Exception {
+        return LocalKey.load(k.file(), k.password().toCharArray());
     }
 
     @AfterEach
