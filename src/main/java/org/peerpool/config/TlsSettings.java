@@ -8,23 +8,19 @@ import org.peerpool.tls.TlsMode;
 
 /**
  * The {@code [tls]} section (DESIGN.md A2, PROTOCOL.md section 7) as loaded: the mode
- * and, when a keystore is named, its absolute path and the key read from it. Holding
- * the key itself makes two snapshots differ when the keystore's content does, so a
- * rotated key re-judges connections like any other change of this section.
+ * and, when a keystore is named, the key read from it. Holding the key itself makes two
+ * snapshots differ when the keystore's content does, so a rotated key re-judges
+ * connections like any other change of this section.
  *
- * @param keystore absolute path of the keystore, or null when none is named
  * @param localKey the key the keystore holds, or null when none is named
  */
-public record TlsSettings(TlsMode mode, Path keystore, LocalKey localKey) {
+public record TlsSettings(TlsMode mode, LocalKey localKey) {
 
     /** No TLS and no key: the default. */
-    public static final TlsSettings OFF = new TlsSettings(TlsMode.OFF, null, null);
+    public static final TlsSettings OFF = new TlsSettings(TlsMode.OFF, null);
 
     public TlsSettings {
         Objects.requireNonNull(mode, "mode");
-        if ((keystore == null) != (localKey == null)) {
-            throw new IllegalArgumentException("keystore and its key come together");
-        }
         if (mode != TlsMode.OFF && localKey == null) {
             throw new IllegalArgumentException("[tls] mode = " + mode.word()
                     + ": needs a keystore holding this node's key (keystore = ..., keystore_password = ...)");
@@ -33,6 +29,11 @@ public record TlsSettings(TlsMode mode, Path keystore, LocalKey localKey) {
 
     /** A node with {@code key} in {@code mode}. */
     public static TlsSettings of(TlsMode mode, LocalKey key) {
-        return new TlsSettings(mode, key.file(), key);
+        return new TlsSettings(mode, Objects.requireNonNull(key, "key"));
+    }
+
+    /** The keystore's absolute path, or null when none is named. */
+    public Path keystore() {
+        return localKey == null ? null : localKey.file();
     }
 }

@@ -14,8 +14,6 @@ import org.peerpool.wire.NodeAddress;
 final class HandshakeCheck {
 
     static final long PROTOCOL_VERSION = 1;
-    /** How a rejection for a key (or its absence) starts. */
-    static final String KEY_MISMATCH = "key mismatch";
 
     private HandshakeCheck() {
     }

@@ -179,7 +179,7 @@ final class Handshakes {
                 });
         if (!r.accepted()) {
             state.counters.handshakeFailures.incrementAndGet();
-            if (r.rejection().startsWith(HandshakeCheck.KEY_MISMATCH)) {
+            if (r.rejection().startsWith(SecurityRules.KEY_MISMATCH)) {
                 state.counters.keyMismatches.incrementAndGet();
             }
             state.poolLog.warnRepeatedLocked("rejection", c.link().remoteAddress(), "Rejected handshake from {}: "

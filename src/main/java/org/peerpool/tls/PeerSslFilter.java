@@ -35,10 +35,9 @@ public final class PeerSslFilter extends SslFilter {
         // Dialing: the handshake starts as the session opens. Answering: the filter joins an open session.
         super(context, answering);
         this.localPin = localPin;
-        setEnabledProtocols(PROTOCOLS);
-        setNeedClientAuth(answering);
     }
 
+    /** Replaces the stock engine set-up, so the filter's own protocol and client-auth fields are not used. */
     @Override
     protected SSLEngine createEngine(IoSession session, InetSocketAddress addr) {
         SSLEngine engine = sslContext.createSSLEngine(addr.getAddress().getHostAddress(), addr.getPort());

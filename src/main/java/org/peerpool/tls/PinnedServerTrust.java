@@ -32,7 +32,7 @@ final class PinnedServerTrust extends X509ExtendedTrustManager {
         Set<KeyPin> expected = pins.pinsOf(host, port);
         KeyPin presented = KeyPin.of(chain[0]);
         if (!expected.contains(presented)) {
-            throw new KeyMismatchException("key mismatch: " + host + ":" + port + " presented " + presented
+            throw new KeyMismatchException(SecurityRules.KEY_MISMATCH + ": " + host + ":" + port + " presented " + presented
                     + (expected.isEmpty() ? ", and it has no pin" : ", expected " + String.join(" or ",
                     expected.stream().map(KeyPin::text).toList())));
         }

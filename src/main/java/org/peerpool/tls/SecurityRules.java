@@ -10,6 +10,9 @@ import java.util.Set;
  */
 public final class SecurityRules {
 
+    /** How every rejection or abort for a key (or its absence) starts, in logs and on the wire. */
+    public static final String KEY_MISMATCH = "key mismatch";
+
     private SecurityRules() {
     }
 
@@ -24,10 +27,10 @@ public final class SecurityRules {
      */
     public static String responderCheck(TlsMode mode, Set<KeyPin> pins, LinkSecurity link) {
         if (!link.isTls()) {
-            return mode == TlsMode.REQUIRED ? "key mismatch: plaintext connection, and this node requires TLS" : null;
+            return mode == TlsMode.REQUIRED ? KEY_MISMATCH + ": plaintext connection, and this node requires TLS" : null;
         }
         if (!pins.isEmpty() && !pins.contains(link.peerPin())) {
-            return "key mismatch: presented key " + link.peerPin() + " matches no pin of this address";
+            return KEY_MISMATCH + ": presented key " + link.peerPin() + " matches no pin of this address";
         }
         return null;
     }

@@ -32,7 +32,7 @@ final class FirstByteFilter extends IoFilterAdapter {
     @Override
     public void messageReceived(NextFilter next, IoSession session, Object message) throws Exception {
         IoFilterChain chain = session.getFilterChain();
-        if (!(message instanceof IoBuffer buf) || !buf.hasRemaining() || !chain.contains(this)) {
+        if (!(message instanceof IoBuffer buf) || !buf.hasRemaining()) {
             next.messageReceived(session, message);
             return;
         }
@@ -42,7 +42,6 @@ final class FirstByteFilter extends IoFilterAdapter {
             if (tls == null) {
                 // TLS is off: closed without an answer; the pool has logged it.
                 session.closeNow();
-                chain.remove(this);
                 return;
             }
             chain.addAfter(NAME, TLS, tls);
