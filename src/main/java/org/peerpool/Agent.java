@@ -10,6 +10,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
+import java.util.function.Supplier;
 
 import javax.management.MBeanServer;
 
@@ -53,9 +54,8 @@ public final class Agent implements AutoCloseable {
     private Phase phase = Phase.NEW;
 
     // JMX: beans from listen() until stop(); no server means no beans.
-    private final MBeanServer mbeanServer;
-    /** Use the platform MBeanServer, looked up only once listening: creating it costs start-up time. */
-    private final boolean platformMBeanServer;
+    /** Asked only once listening: creating the platform MBeanServer costs start-up time. */
+    private final Supplier<MBeanServer> mbeanServer;
     private JmxExposure jmx;
 
     private Agent(Builder b) {
@@ -68,7 +68,6 @@ public final class Agent implements AutoCloseable {
         pool = new ConnectionPool(b.config, timer, events);
         transport = new Transport(pool.transportEvents(), name, b.ioThreads, b.dialGate);
         mbeanServer = b.mbeanServer;
-        platformMBeanServer = b.platformMBeanServer;
     }
 
     private static Thread daemon(Runnable r, String name) {
@@ -102,8 +101,7 @@ public final class Agent implements AutoCloseable {
         private ConfigWatcher watcher;
         private int ioThreads = Math.max(1, Math.min(2, Runtime.getRuntime().availableProcessors()));
         private Predicate<NodeAddress> dialGate = a -> true;
-        private MBeanServer mbeanServer;
-        private boolean platformMBeanServer = true;
+        private Supplier<MBeanServer> mbeanServer = ManagementFactory::getPlatformMBeanServer;
 
         private Builder(NodeConfig config) {
             this.config = config;
@@ -132,8 +130,7 @@ public final class Agent implements AutoCloseable {
          * sees); null registers none.
          */
         public Builder mbeanServer(MBeanServer server) {
-            mbeanServer = server;
-            platformMBeanServer = false;
+            mbeanServer = () -> server;
             return this;
         }
 
@@ -232,7 +229,7 @@ public final class Agent implements AutoCloseable {
 
     // After the pool opened: the exposure registers the Peer beans of the entries already there.
     private void exposeJmx() {
-        MBeanServer server = platformMBeanServer ? ManagementFactory.getPlatformMBeanServer() : mbeanServer;
+        MBeanServer server = mbeanServer.get();
         if (server != null) {
             jmx = JmxExposure.expose(server, pool, pool, watcher);
         }
