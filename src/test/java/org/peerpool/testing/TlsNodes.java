@@ -145,6 +145,11 @@ public final class TlsNodes implements AutoCloseable {
         return attr(JmxNames.peer(address(i), address(j)), attribute);
     }
 
+    /** Whether node i has a Peer bean for j: an unlisted peer's bean is registered just after it connects. */
+    public boolean hasPeerBean(int i, int j) {
+        return server.isRegistered(JmxNames.peer(address(i), address(j)));
+    }
+
     public Object config(int i, String attribute) {
         return attr(JmxNames.config(address(i)), attribute);
     }

@@ -215,6 +215,8 @@ class TlsRejectionTest {
                 assertTrue(m instanceof Message.HandshakeAck a && a.accepted(),
                         "an unlisted lower peer over TLS, any key: " + m);
                 Await.until(Duration.ofSeconds(2), () -> open.agent(5).pool().isConnected(stranger), "connected");
+                // The bean of a peer the node did not list comes with its ADDED event, on the event thread.
+                Await.until(Duration.ofSeconds(2), () -> open.hasPeerBean(5, 2), "the unlisted peer's bean");
                 assertEquals(Keys.get("stranger").pin(), open.peer(5, 2, "PeerKeyPin"));
                 assertEquals(false, open.peer(5, 2, "Configured"));
             }
