@@ -145,7 +145,8 @@ cds_options() {
     recorder=$(cat "$lock/pid" 2>/dev/null || true)
     if [ -n "$recorder" ] && ! kill -0 "$recorder" 2>/dev/null; then
         # The recording JVM has exited, so its archive is complete (or missing if it was killed).
-        [ -f "$archive.tmp" ] && mv -f "$archive.tmp" "$archive"
+        # Nodes starting together (the demo) all get here: the first moves it, the others find it gone.
+        mv -f "$archive.tmp" "$archive" 2>/dev/null || true
         rm -rf "$lock"
     fi
     for old in "$dir"/peerpool-*.jsa; do
