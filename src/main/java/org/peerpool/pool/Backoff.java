@@ -1,6 +1,6 @@
 package org.peerpool.pool;
 
-import java.util.concurrent.ThreadLocalRandom;
+import java.util.random.RandomGenerator;
 
 /**
  * Reconnect delays. A peer that refused the dial, or accepted and closed it before its
@@ -35,9 +35,9 @@ final class Backoff {
      * The delay before the next dial after {@code failures} consecutive failures, the
      * last of them {@code lastError} (0 failures: a link that was up and was lost).
      */
-    static long delayMs(int failures, String lastError, int minMs, int maxMs) {
+    static long delayMs(int failures, String lastError, int minMs, int maxMs, RandomGenerator random) {
         Window w = window(failures, lastError, minMs, maxMs);
-        return ThreadLocalRandom.current().nextLong(w.loMs(), w.hiMs() + 1);
+        return random.nextLong(w.loMs(), w.hiMs() + 1);
     }
 
     /** Where {@link #delayMs} draws from for the same arguments. */

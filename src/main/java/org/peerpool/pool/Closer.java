@@ -8,8 +8,10 @@ import org.peerpool.PeerEvent;
 /**
  * The one way a connection ends: it records the reason, detaches the connection from
  * its peer (emitting DISCONNECTED and having the planner decide what comes next),
- * then either says GOODBYE and closes gracefully or closes at once. Also ends every
- * connection at shutdown. Every method needs the pool's lock.
+ * then either says GOODBYE and closes gracefully or closes at once. The socket work
+ * itself (writing the GOODBYE, closing) runs once the lock is released, as it can
+ * complete futures and run their callbacks. Also ends every connection at shutdown.
+ * Every method needs the pool's lock.
  */
 final class Closer {
 
@@ -19,7 +21,7 @@ final class Closer {
 
     Closer(PoolState state) {
         this.state = state;
-        this.graceful = new GracefulClose(state.timer);
+        this.graceful = new GracefulClose(state.timer, state.clock);
     }
 
     /** Wired after construction: the planner and the closer each need the other. */
@@ -41,16 +43,18 @@ final class Closer {
         state.unidentifiedLocked().remove(c);
         Link l = c.link();
         PeerEntry e = state.entryLocked(c.peer());
+        if (e != null) {
+            e.ended(c);
+        }
         if (e != null && e.current == c) {
             e.current = null;
-            e.closing = goodbye != null ? l : null;
-            e.awaySinceNanos = System.nanoTime();
+            e.awaySinceNanos = state.clock.nanoTime();
             state.events.emit(PeerEvent.Kind.DISCONNECTED, e.address, c.direction(), reason,
                     "Disconnected from " + e.address + ": " + reason, c);
             if (!e.configured) {
                 removeEntryLocked(e, "unlisted peer disconnected");
             } else {
-                planner.planLocked(e, false);
+                planner.replanLocked(e, false);
             }
         } else if (e != null && e.attempt == c) {
             e.attempt = null;
@@ -60,9 +64,9 @@ final class Closer {
             return;
         }
         if (goodbye != null) {
-            graceful.goodbye(c, l, goodbye);
+            state.afterUnlockLocked(() -> graceful.goodbye(c, l, goodbye));
         } else {
-            l.closeNow();
+            state.afterUnlockLocked(l::closeNow);
         }
     }
 
@@ -94,12 +98,14 @@ final class Closer {
     void rejectLocked(Connection c, String reason) {
         state.assertLocked();
         c.beginClose("rejected: " + reason);
-        graceful.afterFlush(c.link());
+        Link l = c.link();
+        state.afterUnlockLocked(() -> graceful.afterFlush(l));
     }
 
     /**
      * Ends this node's dial in progress to {@code e}, if any, without counting it as a
-     * failed attempt: it is detached first, so closing it plans no retry.
+     * failed attempt; the planner then decides what comes next (a caller that wants a
+     * redial without the backoff wait asks for it after this).
      */
     void abandonAttemptLocked(PeerEntry e, String goodbye, String reason) {
         state.assertLocked();
@@ -107,6 +113,7 @@ final class Closer {
         e.attempt = null;
         if (attempt != null) {
             closeLocked(attempt, goodbye, reason);
+            planner.replanLocked(e, false);
         }
     }
 

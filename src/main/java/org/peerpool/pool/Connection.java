@@ -42,7 +42,8 @@ public final class Connection {
     private volatile boolean closing;
     private volatile String closeReason;
     private volatile Instant connectedSince;
-    private volatile long lastMessageNanos = System.nanoTime();
+    private final PoolClock clock;
+    private volatile long lastMessageNanos;
     private volatile String observedIp;
     private volatile Message.Announce lastAnnounce;
     private volatile long attachedNanos;
@@ -59,13 +60,19 @@ public final class Connection {
     /** How long a DISCONNECTED event waits for a payload listener still running on this connection. */
     private static final long DELIVERY_WAIT_NANOS = TimeUnit.SECONDS.toNanos(10);
 
+    /** An outbound TCP connect not yet reported connected or failed; touched under the pool lock. */
+    private boolean connectPending;
+
     // Timer handles, touched under the pool lock only.
     ScheduledFuture<?> handshakeTimer;
     ScheduledFuture<?> heartbeat;
     long announceSequence;
 
-    Connection(Direction direction, NodeAddress peer, int maxFrameBytes, long maxPendingBytes) {
+    Connection(Direction direction, NodeAddress peer, int maxFrameBytes, long maxPendingBytes, PoolClock clock) {
+        this.clock = clock;
+        this.lastMessageNanos = clock.nanoTime();
         this.direction = direction;
+        this.connectPending = direction == Direction.OUTBOUND;
         this.peer = peer;
         this.maxFrameBytes = maxFrameBytes;
         this.maxPendingBytes = maxPendingBytes;
@@ -110,7 +117,7 @@ public final class Connection {
     }
 
     public long lastMessageAgeMillis() {
-        return (System.nanoTime() - lastMessageNanos) / 1_000_000;
+        return (clock.nanoTime() - lastMessageNanos) / 1_000_000;
     }
 
     /** How the responder saw this node's IP ({@code your_ip}), for outbound connections. */
@@ -138,7 +145,18 @@ public final class Connection {
 
     void attach(Link l) {
         this.link = l;
-        this.attachedNanos = System.nanoTime();
+        this.attachedNanos = clock.nanoTime();
+    }
+
+    /** The outbound connect ended, connected or not (under the pool lock). */
+    void dialSettled() {
+        connectPending = false;
+    }
+
+    /** Whether a socket of this connection may still exist: connecting, or open (under the pool lock). */
+    boolean socketMayBeOpen() {
+        Link l = link;
+        return connectPending || (l != null && l.isOpen());
     }
 
     void identify(NodeAddress p, boolean isReverse) {
@@ -154,10 +172,10 @@ public final class Connection {
         this.observedIp = seenIp;
         this.peerMaxFrameBytes = peerLimits == null ? Message.Limits.ASSUMED_MAX_FRAME_BYTES : peerLimits.maxFrameBytes();
         this.peerHeartbeatMs = peerLimits == null ? ownHeartbeatMs : peerLimits.heartbeatMs();
-        this.connectedSince = Instant.now();
+        this.connectedSince = Instant.ofEpochMilli(clock.wallMillis());
         if (direction == Direction.OUTBOUND) {
             // Attached when the TCP connect completed and HANDSHAKE went out: this is one round trip.
-            handshakeRttMicros = (System.nanoTime() - attachedNanos) / 1000;
+            handshakeRttMicros = (clock.nanoTime() - attachedNanos) / 1000;
         }
         this.established = true;
     }
@@ -211,7 +229,7 @@ public final class Connection {
     }
 
     void received(Message m) {
-        lastMessageNanos = System.nanoTime();
+        lastMessageNanos = clock.nanoTime();
         messagesIn.incrementAndGet();
         if (m instanceof Message.Announce a) {
             lastAnnounce = a;

@@ -43,6 +43,7 @@ public final class ConnectionPool implements PoolView, PeerControl {
     private final PoolState state;
     private final Closer closer;
     private final DialPlanner planner;
+    private final DirectionJudge directionJudge;
     private final SecurityJudge securityJudge;
     private final Sender sender;
     private final TransportCallbacks callbacks;
@@ -56,13 +57,19 @@ public final class ConnectionPool implements PoolView, PeerControl {
      * @param events delivers {@link PeerEvent}s in order; must run tasks one at a time
      */
     public ConnectionPool(NodeConfig config, ScheduledExecutorService timer, Executor events) {
-        state = new PoolState(config, timer, new PeerEvents(events, this::self));
+        this(config, timer, events, PoolClock.SYSTEM);
+    }
+
+    /** As above, on {@code clock}'s time and chance: the simulator's seam. */
+    ConnectionPool(NodeConfig config, ScheduledExecutorService timer, Executor events, PoolClock clock) {
+        state = new PoolState(config, timer, clock, new PeerEvents(events, this::self, clock));
         closer = new Closer(state);
-        planner = new DialPlanner(state, closer);
-        securityJudge = new SecurityJudge(state, closer, planner);
+        planner = new DialPlanner(state);
         closer.planner(planner);
+        directionJudge = new DirectionJudge(state, closer, planner);
+        securityJudge = new SecurityJudge(state, closer, planner);
         sender = new Sender(state, closer);
-        Handshakes handshakes = new Handshakes(state, closer, sender);
+        Handshakes handshakes = new Handshakes(state, closer, sender, planner);
         callbacks = new TransportCallbacks(state, handshakes, closer, planner, clocks);
         state.events.add(history);
         state.events.add(clocks);
@@ -98,7 +105,7 @@ public final class ConnectionPool implements PoolView, PeerControl {
         state.locked(() -> {
             state.startDialingLocked(d);
             for (PeerEntry e : state.peersLocked().values().toArray(new PeerEntry[0])) {
-                planner.planLocked(e, true);
+                planner.replanLocked(e, true);
             }
         });
     }
@@ -143,7 +150,7 @@ public final class ConnectionPool implements PoolView, PeerControl {
             if (!oldSelf.equals(self)) {
                 state.afterUnlockLocked(() -> log.info("{} - This node's address changed from {}; judging every pair again",
                         self, oldSelf));
-                planner.rejudgeLocked();
+                directionJudge.rejudgeLocked();
             }
             for (NodeAddress p : next.peers()) {
                 addLocked(p);
@@ -162,7 +169,7 @@ public final class ConnectionPool implements PoolView, PeerControl {
         } else if (!e.configured) {
             e.configured = true;
         }
-        planner.planLocked(e, true);
+        planner.replanLocked(e, true);
     }
 
     private void removeLocked(PeerEntry e) {
@@ -178,7 +185,7 @@ public final class ConnectionPool implements PoolView, PeerControl {
     }
 
     private PeerEntry addEntryLocked(NodeAddress p) {
-        PeerEntry e = new PeerEntry(p, true);
+        PeerEntry e = new PeerEntry(p, true, state.clock.nanoTime());
         state.peersLocked().put(p, e);
         state.events.emit(PeerEvent.Kind.ADDED, p, null, "in the peer list", null);
         return e;
@@ -223,7 +230,7 @@ public final class ConnectionPool implements PoolView, PeerControl {
             if (e == null || !state.initiator(peer) || !planner.wantsDialLocked(e)) {
                 return false;
             }
-            planner.dialLocked(e, false);
+            planner.replanLocked(e, true);
             return true;
         });
     }

@@ -9,77 +9,83 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Decides when this node dials: the initiator of a pair dials now or after its
- * backoff delay, the responder waits and arms its reverse dial (PROTOCOL.md section
- * 6), a failed attempt is counted and retried. Every method needs the pool's lock.
+ * Decides when this node dials (PROTOCOL.md section 6). One step, {@link #replanLocked},
+ * derives a peer's timers from its state alone and runs after everything that can change
+ * it: a close, a dropped, failed or thrown dial, a handshake, a re-judge, a reload. So a
+ * peer that is not connected always has exactly one reason to change that: a dial in
+ * flight, a retry armed, a reverse-dial check armed, or (a responder with reverse dials
+ * off) the lower peer's own dial. A dial never starts while a socket this node had with
+ * the peer is still open: the pair never has two sockets at once. Every method needs the
+ * pool's lock.
  */
 final class DialPlanner {
 
     private static final Logger log = LoggerFactory.getLogger(ConnectionPool.class);
-    /** How often a redial checks whether the peer has finished reading the last GOODBYE. */
-    private static final long CLOSING_POLL_MS = 20;
+    /** How often a due dial checks whether the last socket with the peer has closed. */
+    static final long CLOSING_POLL_MS = 20;
+    /** A peer's settings-driven redials skip the backoff wait at most once in this time. */
+    static final long RESETTLE_EVERY_NANOS = TimeUnit.MINUTES.toNanos(1);
 
     private final PoolState state;
-    private final Closer closer;
 
-    DialPlanner(PoolState state, Closer closer) {
+    DialPlanner(PoolState state) {
         this.state = state;
-        this.closer = closer;
     }
 
     /**
-     * Sets up what should happen next for a peer with no usable connection: the
-     * initiator dials (now or after backoff), the responder waits and arms its reverse
-     * dial. {@code now} dials at once instead of after a backoff delay.
+     * Sets up what happens next for {@code e} from its state: an initiator without its
+     * canonical connection dials after its backoff delay ({@code now}: at once), a
+     * responder without a connection arms its reverse-dial check, and a peer that needs
+     * neither has its timers cancelled. Idempotent: a timer already armed stays.
      */
-    void planLocked(PeerEntry e, boolean now) {
+    void replanLocked(PeerEntry e, boolean now) {
         state.assertLocked();
-        if (!state.dialingLocked() || !e.configured || e.attempt != null) {
+        if (!state.dialingLocked() || !e.configured || state.entryLocked(e.address) != e) {
+            cancelTimersLocked(e);
+            return;
+        }
+        if (e.attempt != null) {
+            // The dial in flight is the reason; its end plans again.
+            cancelTimersLocked(e);
             return;
         }
         if (state.initiator(e.address)) {
+            cancelReverseLocked(e);
             boolean canonicalUp = e.current != null && !e.current.isReverse();
-            if (canonicalUp || e.retry != null) {
-                return;
-            }
-            if (now) {
+            if (canonicalUp) {
+                cancelRetryLocked(e);
+            } else if (now) {
                 dialLocked(e, false);
-            } else {
-                scheduleRetryLocked(e);
+            } else if (e.retry == null) {
+                scheduleRetryLocked(e, backoffMs(e));
             }
-        } else if (e.current == null && e.retry == null) {
+            return;
+        }
+        if (e.current != null || state.config().reverseDialAfterS() <= 0) {
+            cancelTimersLocked(e);
+        } else if (e.retry == null && e.reverseTimer == null) {
             armReverseLocked(e);
         }
     }
 
-    private void armReverseLocked(PeerEntry e) {
-        PoolState.cancel(e.reverseTimer);
-        e.reverseTimer = null;
-        int after = state.config().reverseDialAfterS();
-        if (after <= 0) {
-            return;
+    /**
+     * A connection of {@code e} was closed or dropped because the settings changed: its
+     * initiator dials again without the backoff wait, at most once a minute per peer, so
+     * a peer saying {@code security changed} over and over cannot drive a redial loop.
+     */
+    void resettleLocked(PeerEntry e) {
+        state.assertLocked();
+        long nowNanos = state.clock.nanoTime();
+        boolean skipWait = state.initiator(e.address) && (e.lastResettleNanos == 0
+                || nowNanos - e.lastResettleNanos >= RESETTLE_EVERY_NANOS);
+        if (skipWait && e.attempt == null && (e.current == null || e.current.isReverse())) {
+            e.lastResettleNanos = nowNanos;
+            cancelRetryLocked(e);
         }
-        long waitNanos = e.awaySinceNanos + TimeUnit.SECONDS.toNanos(after) - System.nanoTime();
-        e.reverseTimer = state.scheduleLocked(() -> {
-            if (state.entryLocked(e.address) == e) {
-                e.reverseTimer = null;
-                if (wantsReverseDialLocked(e)) {
-                    state.afterUnlockLocked(() -> log.info("{} - No connection from {} for {} s; dialing it in reverse",
-                            state.self(), e.address, after));
-                    dialLocked(e, true);
-                }
-            }
-        }, Math.max(0, waitNanos), TimeUnit.NANOSECONDS);
+        replanLocked(e, skipWait);
     }
 
-    private boolean wantsReverseDialLocked(PeerEntry e) {
-        int after = state.config().reverseDialAfterS();
-        return state.dialingLocked() && e.configured && after > 0 && e.current == null && e.attempt == null
-                && !state.initiator(e.address)
-                && System.nanoTime() - e.awaySinceNanos >= TimeUnit.SECONDS.toNanos(after);
-    }
-
-    /** Whether this node should dial {@code e} now, had it the chance. */
+    /** Whether this node would dial {@code e} now, had it the chance. */
     boolean wantsDialLocked(PeerEntry e) {
         state.assertLocked();
         if (!state.dialingLocked() || !e.configured || e.attempt != null) {
@@ -91,16 +97,39 @@ final class DialPlanner {
         return wantsReverseDialLocked(e);
     }
 
-    private void scheduleRetryLocked(PeerEntry e) {
-        if (e.retry != null) {
-            return;
-        }
+    private void armReverseLocked(PeerEntry e) {
+        int after = state.config().reverseDialAfterS();
+        long waitNanos = e.awaySinceNanos + TimeUnit.SECONDS.toNanos(after) - state.clock.nanoTime();
+        e.reverseTimer = state.scheduleLocked(() -> {
+            if (state.entryLocked(e.address) != e) {
+                return;
+            }
+            e.reverseTimer = null;
+            if (wantsReverseDialLocked(e)) {
+                state.afterUnlockLocked(() -> log.info("{} - No connection from {} for {} s; dialing it in reverse",
+                        state.self(), e.address, after));
+                dialLocked(e, true);
+            } else {
+                replanLocked(e, false);
+            }
+        }, Math.max(0, waitNanos), TimeUnit.NANOSECONDS);
+    }
+
+    private boolean wantsReverseDialLocked(PeerEntry e) {
+        int after = state.config().reverseDialAfterS();
+        return state.dialingLocked() && e.configured && after > 0 && e.current == null && e.attempt == null
+                && !state.initiator(e.address)
+                && state.clock.nanoTime() - e.awaySinceNanos >= TimeUnit.SECONDS.toNanos(after);
+    }
+
+    private long backoffMs(PeerEntry e) {
         NodeConfig cfg = state.config();
-        scheduleRetryLocked(e, Backoff.delayMs(e.failedAttempts, e.lastError, cfg.reconnectMinMs(),
-                cfg.reconnectMaxMs()));
+        return Backoff.delayMs(e.failedAttempts, e.lastError, cfg.reconnectMinMs(), cfg.reconnectMaxMs(),
+                state.clock.random());
     }
 
     private void scheduleRetryLocked(PeerEntry e, long delayMs) {
+        cancelRetryLocked(e);
         e.retry = state.scheduleLocked(() -> {
             if (state.entryLocked(e.address) != e) {
                 return;
@@ -108,96 +137,81 @@ final class DialPlanner {
             e.retry = null;
             if (wantsDialLocked(e)) {
                 dialLocked(e, !state.initiator(e.address));
-            } else if (!state.initiator(e.address) && e.current == null) {
-                armReverseLocked(e);
+            } else {
+                replanLocked(e, false);
             }
         }, delayMs, TimeUnit.MILLISECONDS);
     }
 
-    /** Dials {@code e} now (the dial itself starts outside the lock). */
+    /**
+     * Dials {@code e} now (the dial itself starts outside the lock), or, while a socket
+     * this node had with the peer is still open, as soon as it has closed: the peer may
+     * still be reading up to a GOODBYE, and a second socket for the pair must not exist.
+     */
     void dialLocked(PeerEntry e, boolean reverse) {
         state.assertLocked();
-        PoolState.cancel(e.retry);
-        e.retry = null;
-        if (e.closing != null && e.closing.isOpen()) {
-            // The peer is still reading up to our GOODBYE; a new connection now would supersede that one mid-read.
+        cancelTimersLocked(e);
+        if (e.socketsOpenLocked()) {
             scheduleRetryLocked(e, CLOSING_POLL_MS);
             return;
         }
-        e.closing = null;
         NodeConfig cfg = state.config();
-        Connection c = new Connection(Direction.OUTBOUND, e.address, cfg.maxFrameBytes(), cfg.maxPendingBytes());
+        Connection c = new Connection(Direction.OUTBOUND, e.address, cfg.maxFrameBytes(), cfg.maxPendingBytes(),
+                state.clock);
         c.identify(e.address, reverse);
         e.attempt = c;
         state.counters.connectAttempts.incrementAndGet();
         Dialer d = state.dialerLocked();
         // A dialer may report a failure on the calling thread, which then takes the lock itself.
-        state.afterUnlockLocked(() -> d.dial(e.address, c));
+        state.afterUnlockLocked(() -> {
+            try {
+                d.dial(e.address, c);
+            } catch (RuntimeException thrown) {
+                // Nothing else will report on this attempt: without this the peer would stay CONNECTING for good.
+                state.locked(() -> dialThrewLocked(e, c, thrown));
+            }
+        });
     }
 
-    /** A dial of {@code e} failed: count it, and retry at the backoff pace while it is still wanted. */
+    private void dialThrewLocked(PeerEntry e, Connection c, RuntimeException thrown) {
+        c.dialSettled();
+        c.beginClose("dial failed");
+        String m = thrown.getMessage();
+        String reason = "dial failed: " + (m == null || m.isBlank() ? thrown.getClass().getSimpleName() : m);
+        NodeAddress self = state.self();
+        state.afterUnlockLocked(() -> log.warn("{} - Dialing {} failed before any connect: {}", self, e.address,
+                reason, thrown));
+        if (e.attempt == c) {
+            e.attempt = null;
+            attemptFailedLocked(e, reason);
+        }
+    }
+
+    /** A dial of {@code e} failed: count it, and plan the next at the backoff pace while it is still wanted. */
     void attemptFailedLocked(PeerEntry e, String reason) {
         state.assertLocked();
         e.failedAttempts++;
         e.lastError = reason;
-        if (!state.dialingLocked() || !e.configured) {
-            return;
+        if (state.dialingLocked() && e.configured) {
+            state.poolLog.dialFailedLocked(e, reason);
         }
-        state.poolLog.dialFailedLocked(e, reason);
-        if (state.initiator(e.address) ? wantsDialLocked(e) : e.current == null) {
-            // A failed reverse dial is retried at the same backoff pace while the peer stays away.
-            scheduleRetryLocked(e);
-        }
-    }
-
-    /**
-     * Dials {@code peer} at once, without a backoff wait, when this node is its
-     * initiator and has no connection: a link closed to be re-formed on new settings.
-     */
-    void redialNowLocked(NodeAddress peer) {
-        state.assertLocked();
-        PeerEntry e = state.entryLocked(peer);
-        if (e != null && state.initiator(peer) && e.current == null && e.attempt == null) {
-            PoolState.cancel(e.retry);
-            e.retry = null;
-            planLocked(e, true);
-        }
+        replanLocked(e, false);
     }
 
     /** Stops the peer's pending redial and reverse-dial check. */
     void cancelTimersLocked(PeerEntry e) {
         state.assertLocked();
-        PoolState.cancel(e.retry);
-        PoolState.cancel(e.reverseTimer);
-        e.retry = null;
-        e.reverseTimer = null;
+        cancelRetryLocked(e);
+        cancelReverseLocked(e);
     }
 
-    /**
-     * This node's own address changed: every pair is judged again by the direction
-     * rule. A connection whose initiator would now be the other side is closed with
-     * GOODBYE {@code direction changed}; every dial in flight starts over.
-     */
-    void rejudgeLocked() {
-        state.assertLocked();
-        for (PeerEntry e : state.peersLocked().values().toArray(new PeerEntry[0])) {
-            Connection c = e.current;
-            if (c == null) {
-                continue;
-            }
-            boolean initiatedHere = c.direction() == Direction.OUTBOUND;
-            boolean reverseNow = initiatedHere != state.initiator(e.address);
-            if (reverseNow != c.isReverse()) {
-                closer.closeLocked(c, "direction changed", "direction changed: " + state.self() + " now "
-                        + (state.initiator(e.address) ? "initiates" : "accepts") + " for " + e.address);
-            }
-        }
-        // A dial in flight was judged by the old address; start over by the new rule.
-        for (PeerEntry e : state.peersLocked().values().toArray(new PeerEntry[0])) {
-            closer.abandonAttemptLocked(e, null, "this node's address changed");
-            cancelTimersLocked(e);
-            e.awaySinceNanos = System.nanoTime();
-            planLocked(e, true);
-        }
+    private static void cancelRetryLocked(PeerEntry e) {
+        PoolState.cancel(e.retry);
+        e.retry = null;
+    }
+
+    private static void cancelReverseLocked(PeerEntry e) {
+        PoolState.cancel(e.reverseTimer);
+        e.reverseTimer = null;
     }
 }

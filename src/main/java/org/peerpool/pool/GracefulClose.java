@@ -27,8 +27,11 @@ final class GracefulClose {
 
     private final ScheduledExecutorService timer;
 
-    GracefulClose(ScheduledExecutorService timer) {
+    private final PoolClock clock;
+
+    GracefulClose(ScheduledExecutorService timer, PoolClock clock) {
         this.timer = timer;
+        this.clock = clock;
     }
 
     /**
@@ -54,7 +57,7 @@ final class GracefulClose {
     }
 
     private void watch(Link l) {
-        watchFlush(l, l.bytesOut(), System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(MAX_MS));
+        watchFlush(l, l.bytesOut(), clock.nanoTime() + TimeUnit.MILLISECONDS.toNanos(MAX_MS));
     }
 
     private void watchFlush(Link l, long bytesOutBefore, long deadlineNanos) {
@@ -64,7 +67,7 @@ final class GracefulClose {
                 if (!l.isOpen()) {
                     return;
                 }
-                if (out == bytesOutBefore || System.nanoTime() - deadlineNanos >= 0) {
+                if (out == bytesOutBefore || clock.nanoTime() - deadlineNanos >= 0) {
                     l.closeNow();
                 } else {
                     watchFlush(l, out, deadlineNanos);

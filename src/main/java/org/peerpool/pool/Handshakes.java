@@ -27,11 +27,13 @@ final class Handshakes {
     private final PoolState state;
     private final Closer closer;
     private final Sender sender;
+    private final DialPlanner planner;
 
-    Handshakes(PoolState state, Closer closer, Sender sender) {
+    Handshakes(PoolState state, Closer closer, Sender sender, DialPlanner planner) {
         this.state = state;
         this.closer = closer;
         this.sender = sender;
+        this.planner = planner;
     }
 
     private Message.Limits ownLimits() {
@@ -46,10 +48,11 @@ final class Handshakes {
     void dialConnectedLocked(Connection attempt, Link link) {
         state.assertLocked();
         attempt.attach(link);
+        attempt.dialSettled();
         PeerEntry e = state.entryLocked(attempt.peer());
         if (e == null || e.attempt != attempt || attempt.isClosing()) {
             attempt.beginClose("attempt no longer wanted");
-            link.closeNow();
+            state.afterUnlockLocked(link::closeNow);
             return;
         }
         attempt.handshakeTimer = scheduleTimeoutLocked(attempt);
@@ -192,7 +195,7 @@ final class Handshakes {
         boolean reverse = peer.compareTo(self) > 0;
         PeerEntry e = state.entryLocked(peer);
         if (e == null) {
-            e = new PeerEntry(peer, false);
+            e = new PeerEntry(peer, false, state.clock.nanoTime());
             state.peersLocked().put(peer, e);
             state.events.emit(PeerEvent.Kind.ADDED, peer, null, "unlisted peer admitted", null);
         }
@@ -202,8 +205,6 @@ final class Handshakes {
         }
         if (!reverse) {
             // The peer's canonical dial wins over anything this node was trying itself.
-            PoolState.cancel(e.retry);
-            e.retry = null;
             closer.abandonAttemptLocked(e, null, "superseded by the peer's own dial");
         }
         // The ACK goes first on the link: no send can be queued before it, as the connection is not yet in use.
@@ -242,10 +243,6 @@ final class Handshakes {
             }
             closer.supersedeLocked(e, old);
         }
-        if (!c.isReverse()) {
-            PoolState.cancel(e.retry);
-            e.retry = null;
-        }
         if (!seenAsSelf(ack.yourIp())) {
             NodeAddress self = state.self();
             state.afterUnlockLocked(() -> log.warn("{} - Peer {} sees this node's connections coming from {}, not {}",
@@ -259,8 +256,7 @@ final class Handshakes {
         c.markEstablished(seenIp, peerLimits, TimeUnit.SECONDS.toMillis(cfg.heartbeatIntervalS()));
         c.link().readIdleSeconds(c.readIdleSeconds(cfg.idleTimeoutS()));
         e.current = c;
-        PoolState.cancel(e.reverseTimer);
-        e.reverseTimer = null;
+        planner.replanLocked(e, false);
         String line = "Connected to " + e.address + " (" + c.direction() + (c.isReverse() ? ", reverse" : "") + ")"
                 + (e.failedAttempts > 0 ? " after " + e.failedAttempts + " failed attempts" : "");
         e.failedAttempts = 0;

@@ -1,5 +1,7 @@
 package org.peerpool.pool;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.ScheduledFuture;
 
 import org.peerpool.wire.NodeAddress;
@@ -18,10 +20,11 @@ final class PeerEntry {
     /** An outbound dial in progress (TCP connect or handshake), or null. */
     Connection attempt;
     /**
-     * The last connection this node closed with GOODBYE, until its socket is closed: no
-     * new dial while the peer may still be reading what was sent before the GOODBYE.
+     * Connections with the peer that ended here but whose sockets may still be open (a
+     * GOODBYE being read, a close not yet done, a dropped dial still connecting): no new
+     * dial while any is, so the pair never has two sockets at once.
      */
-    Link closing;
+    private final List<Connection> ending = new ArrayList<>(1);
     /** The next dial, waiting out its backoff delay. */
     ScheduledFuture<?> retry;
     /** The check that starts a reverse dial once the peer has been away long enough. */
@@ -30,16 +33,32 @@ final class PeerEntry {
     int failedAttempts;
     String lastError = "";
     /** When this node last had no connection with the peer start (nanoTime). */
-    long awaySinceNanos = System.nanoTime();
+    long awaySinceNanos;
     /** The refused quick retries at the start of this run of failures, logged at DEBUG only. */
     int quietFailures;
+    /** When a settings change last redialed this peer without the backoff wait (nanoTime; 0: never). */
+    long lastResettleNanos;
     /** Failures not yet logged one by one, for the periodic summary. */
     int unloggedFailures;
     long lastFailureLogNanos;
 
-    PeerEntry(NodeAddress address, boolean configured) {
+    PeerEntry(NodeAddress address, boolean configured, long nowNanos) {
         this.address = address;
+        this.awaySinceNanos = nowNanos;
         this.configured = configured;
+    }
+
+    /** Remembers {@code c}, which just ended, until its socket is closed. */
+    void ended(Connection c) {
+        if (c.socketMayBeOpen() && !ending.contains(c)) {
+            ending.add(c);
+        }
+    }
+
+    /** True while a socket of a connection that ended here may still be open. */
+    boolean socketsOpenLocked() {
+        ending.removeIf(c -> !c.socketMayBeOpen());
+        return !ending.isEmpty();
     }
 
     PeerState state() {

@@ -29,12 +29,14 @@ final class PeerEvents {
 
     private final Executor events;
     private final Supplier<NodeAddress> self;
+    private final PoolClock clock;
     private final List<PeerListener> peerListeners = new CopyOnWriteArrayList<>();
     private final List<PayloadListener> payloadListeners = new CopyOnWriteArrayList<>();
 
     /** @param events runs tasks one at a time, in submission order */
-    PeerEvents(Executor events, Supplier<NodeAddress> self) {
+    PeerEvents(Executor events, Supplier<NodeAddress> self, PoolClock clock) {
         this.events = events;
+        this.clock = clock;
         this.self = self;
     }
 
@@ -69,7 +71,7 @@ final class PeerEvents {
      */
     void emit(PeerEvent.Kind kind, NodeAddress peer, Direction direction, String reason, String infoLine,
               Connection ended) {
-        PeerEvent ev = new PeerEvent(kind, peer, direction, reason, Instant.now());
+        PeerEvent ev = new PeerEvent(kind, peer, direction, reason, Instant.ofEpochMilli(clock.wallMillis()));
         try {
             events.execute(() -> {
                 if (ended != null) {

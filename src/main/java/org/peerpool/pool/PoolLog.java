@@ -37,7 +37,7 @@ final class PoolLog {
     void dialFailedLocked(PeerEntry e, String reason) {
         state.assertLocked();
         NodeAddress self = state.self();
-        long now = System.nanoTime();
+        long now = state.clock.nanoTime();
         // A peer that refused only the quick first retries is most likely starting too (a mesh launched at once):
         // an operator hears of it once it is still down after them.
         if (e.failedAttempts == 1) {
@@ -79,7 +79,7 @@ final class PoolLog {
         String ip = from == null ? "?" : NodeAddress.ipText(from.getAddress());
         // The message may quote what a stranger sent; it is an argument, never a format string.
         String text = LogText.printable(message.replaceFirst("\\{}", Matcher.quoteReplacement(String.valueOf(from))));
-        long held = repeats.admit(kind + " " + ip, System.nanoTime());
+        long held = repeats.admit(kind + " " + ip, state.clock.nanoTime());
         if (held == 0) {
             warnLater("{} - {}", self, text);
         } else if (held > 0) {
@@ -91,7 +91,7 @@ final class PoolLog {
     void summarizeQuietBurstsLocked() {
         state.assertLocked();
         NodeAddress self = state.self();
-        repeats.drainDue(System.nanoTime()).forEach((kind, held) ->
+        repeats.drainDue(state.clock.nanoTime()).forEach((kind, held) ->
                 warnLater("{} - {} more {} warnings about {} in the last minute", self, held,
                         kind.substring(0, kind.indexOf(' ')), kind.substring(kind.indexOf(' ') + 1)));
     }

@@ -44,12 +44,14 @@ final class PoolState {
     private volatile NodeAddress self;
 
     final ScheduledExecutorService timer;
+    final PoolClock clock;
     final PeerEvents events;
     final PoolCounters counters = new PoolCounters();
     final PoolLog poolLog;
 
-    PoolState(NodeConfig config, ScheduledExecutorService timer, PeerEvents events) {
+    PoolState(NodeConfig config, ScheduledExecutorService timer, PoolClock clock, PeerEvents events) {
         this.config = config;
+        this.clock = clock;
         this.self = config.self();
         this.timer = timer;
         this.events = events;

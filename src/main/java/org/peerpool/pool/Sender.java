@@ -7,7 +7,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
 import org.peerpool.SendFailedException;
@@ -101,12 +100,12 @@ final class Sender {
         state.assertLocked();
         long period = TimeUnit.SECONDS.toMillis(state.config().heartbeatIntervalS());
         // Spread first beats over the second half of the interval so many connections never beat together.
-        long first = period / 2 + ThreadLocalRandom.current().nextLong(period / 2 + 1);
+        long first = period / 2 + state.clock.random().nextLong(period / 2 + 1);
         try {
             c.heartbeat = state.timer.scheduleAtFixedRate(() -> {
                 long seq = ++c.announceSequence;
                 sendOn(c, MessageCodec.encode(new Message.Announce(state.self().toString(), seq,
-                        System.currentTimeMillis())));
+                        state.clock.wallMillis())));
             }, first, period, TimeUnit.MILLISECONDS);
         } catch (RejectedExecutionException stopped) {
             // The agent is stopping; this connection is about to be closed with the rest.

@@ -43,6 +43,7 @@ final class TransportCallbacks implements TransportEvents {
     public void onDialFailed(Connection attempt, Throwable cause) {
         state.locked(() -> {
             attempt.beginClose("connect failed");
+            attempt.dialSettled();
             PeerEntry e = state.entryLocked(attempt.peer());
             if (e != null && e.attempt == attempt) {
                 e.attempt = null;
@@ -54,7 +55,8 @@ final class TransportCallbacks implements TransportEvents {
     @Override
     public Connection onAccepted(Link link) {
         NodeConfig cfg = state.config();
-        Connection c = new Connection(Direction.INBOUND, null, cfg.maxFrameBytes(), cfg.maxPendingBytes());
+        Connection c = new Connection(Direction.INBOUND, null, cfg.maxFrameBytes(), cfg.maxPendingBytes(),
+                state.clock);
         c.attach(link);
         state.locked(() -> handshakes.acceptedLocked(c));
         return c;
@@ -71,17 +73,24 @@ final class TransportCallbacks implements TransportEvents {
             return;
         }
         c.received(m);
-        if (m instanceof Message.Announce a) {
-            clocks.announced(c.peer(), a.timestampMs(), System.currentTimeMillis());
+        if (m instanceof Message.Announce a && c.enterDelivery()) {
+            // Gated like a payload: once the close began, the peer's REMOVED may already be out, and a late
+            // ANNOUNCE must not bring its clock entry back.
+            try {
+                clocks.announced(c.peer(), a.timestampMs(), state.clock.wallMillis());
+            } finally {
+                c.exitDelivery();
+            }
         }
         if (m instanceof Message.Payload p) {
             state.events.deliver(c, p);
         } else if (m instanceof Message.Goodbye g) {
             state.locked(() -> {
                 closer.closeLocked(c, null, "peer said goodbye: " + LogText.printable(g.reason()));
-                if (g.reason().startsWith(SecurityJudge.GOODBYE)) {
-                    // The peer judged this link by new settings; its initiator re-forms it at once.
-                    planner.redialNowLocked(c.peer());
+                PeerEntry e = state.entryLocked(c.peer());
+                if (e != null && g.reason().startsWith(SecurityJudge.GOODBYE)) {
+                    // The peer judged this link by new settings; its initiator re-forms it once the socket is closed.
+                    planner.resettleLocked(e);
                 }
             });
         } else if (m instanceof Message.Unknown u) {

@@ -95,7 +95,7 @@ class BackoffTest {
                 int atMin = 0;
                 int atMax = 0;
                 for (int i = 0; i < 10_000; i++) {
-                    long d = Backoff.delayMs(failures, reason, MIN, MAX);
+                    long d = Backoff.delayMs(failures, reason, MIN, MAX, java.util.concurrent.ThreadLocalRandom.current());
                     assertTrue(d >= MIN && d <= MAX, "delay " + d + " outside [" + MIN + ", " + MAX + "]");
                     atMin += d == MIN ? 1 : 0;
                     atMax += d == MAX ? 1 : 0;
@@ -112,7 +112,7 @@ class BackoffTest {
         long lo = Long.MAX_VALUE;
         long hi = 0;
         for (int i = 0; i < 10_000; i++) {
-            long d = Backoff.delayMs(0, "", MIN, MAX);
+            long d = Backoff.delayMs(0, "", MIN, MAX, java.util.concurrent.ThreadLocalRandom.current());
             lo = Math.min(lo, d);
             hi = Math.max(hi, d);
         }
