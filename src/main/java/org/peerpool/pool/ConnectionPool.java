@@ -75,6 +75,11 @@ public final class ConnectionPool implements PoolView, PeerControl {
         state.events.add(clocks);
     }
 
+    /** The state itself, for the simulator's checks in this package. */
+    PoolState state() {
+        return state;
+    }
+
     /** What the transport reports to; not for the application. */
     public TransportEvents transportEvents() {
         return callbacks;

@@ -1,0 +1,274 @@
+package org.peerpool.pool;
+
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ScheduledFuture;
+
+import org.peerpool.config.NodeConfig;
+import org.peerpool.tls.KeyPin;
+import org.peerpool.tls.LinkSecurity;
+import org.peerpool.tls.SecurityRules;
+import org.peerpool.tls.TlsMode;
+import org.peerpool.wire.NodeAddress;
+
+/**
+ * The invariants of a simulated run, checked after every event and at its milestones:
+ * one connection per pair (closing ones included: a node never dials beside a socket it
+ * still has with that peer); every peer not connected has exactly one reason to change
+ * that; no connection outlives the settings that would refuse it, handshakes included;
+ * no PAYLOAD after its connection's close began (checked where it is delivered); no
+ * clock entry for a removed peer; once the faults stop, every pair the configs allow is
+ * connected with the security they call for; stop ends every socket in time; every send
+ * settles.
+ */
+final class SimChecks {
+
+    private final SimRun run;
+    private final Map<String, SimSocket> pairs = new HashMap<>();
+
+    SimChecks(SimRun run) {
+        this.run = run;
+    }
+
+    void afterStep() {
+        onePerPair();
+        for (SimNode n : run.nodes) {
+            if (n.running && !n.stopping) {
+                n.pool.state().locked(() -> checkNodeLocked(n));
+            }
+        }
+    }
+
+    private void onePerPair() {
+        pairs.clear();
+        for (SimSocket s : run.net.live()) {
+            if (!s.establishedAndAlive()) {
+                continue;
+            }
+            String key = s.dialer.name.compareTo(s.acceptor.name) < 0 ? s.dialer.name + "-" + s.acceptor.name
+                    : s.acceptor.name + "-" + s.dialer.name;
+            SimSocket other = pairs.put(key, s);
+            if (other != null) {
+                throw run.violation("two live connections for pair " + key + ": " + other + " ("
+                        + other.dialerEnd.connection + " / " + other.acceptorEnd.connection + ") and " + s + " ("
+                        + s.dialerEnd.connection + " / " + s.acceptorEnd.connection + ")");
+            }
+        }
+    }
+
+    private static boolean armed(ScheduledFuture<?> f) {
+        return f != null && !f.isDone();
+    }
+
+    private void checkNodeLocked(SimNode n) {
+        PoolState state = n.pool.state();
+        NodeConfig cfg = state.config();
+        KeyPin localPin = cfg.tls().localKey() == null ? null : cfg.tls().localKey().pin();
+        for (PeerEntry e : state.peersLocked().values()) {
+            int reasons = (e.attempt != null ? 1 : 0) + (armed(e.retry) ? 1 : 0) + (armed(e.reverseTimer) ? 1 : 0);
+            boolean initiator = state.initiator(e.address);
+            int expected;
+            if (!e.configured) {
+                expected = 0;
+            } else if (initiator) {
+                expected = e.current == null || e.current.isReverse() ? 1 : 0;
+            } else {
+                expected = e.current == null && cfg.reverseDialAfterS() > 0 ? 1 : 0;
+            }
+            if (reasons != expected) {
+                throw run.violation(n + ": peer " + e.address + " (" + (initiator ? "initiator" : "responder")
+                        + ", current " + e.current + ", attempt " + e.attempt + ", retry " + armed(e.retry)
+                        + ", reverse timer " + armed(e.reverseTimer) + ") has " + reasons
+                        + " reasons to change, expected " + expected);
+            }
+            Connection c = e.current;
+            if (c != null) {
+                if (c.isClosing() || !c.isEstablished()) {
+                    throw run.violation(n + ": current connection of " + e.address + " is "
+                            + (c.isClosing() ? "closing: " + c.closeReason() : "not established"));
+                }
+                String why = SecurityRules.judge(cfg.tls().mode(), cfg.pinsOf(e.address), c.link().security(),
+                        c.direction() == org.peerpool.PeerEvent.Direction.OUTBOUND, localPin);
+                if (why != null) {
+                    throw run.violation(n + ": connection " + c + " survives settings that refuse it: " + why);
+                }
+                if (!e.configured && !cfg.acceptUnknownPeers()) {
+                    throw run.violation(n + ": connection " + c + " with unlisted peer survives");
+                }
+            }
+            Connection a = e.attempt;
+            if (a != null && a.link() != null && !a.isClosing()) {
+                boolean tls = a.link().tlsPending() || a.link().security().isTls();
+                if (tls != SecurityRules.dialsTls(cfg.tls().mode(), cfg.pinsOf(e.address))) {
+                    throw run.violation(n + ": dial " + a + " to " + e.address + " is " + (tls ? "TLS" : "plaintext")
+                            + " against the settings in force");
+                }
+                LinkSecurity s = a.link().security();
+                if (s.isTls() && !s.localPin().equals(localPin)) {
+                    throw run.violation(n + ": dial " + a + " still uses the old key");
+                }
+            }
+        }
+        for (Connection c : state.unidentifiedLocked().all()) {
+            LinkSecurity s = c.link().security();
+            boolean tls = c.link().tlsPending() || s.isTls();
+            if (!c.isClosing() && tls && cfg.tls().mode() == TlsMode.OFF) {
+                throw run.violation(n + ": accepted TLS connection " + c + " goes on in handshake with TLS off");
+            }
+            if (!c.isClosing() && s.isTls() && !s.localPin().equals(localPin)) {
+                throw run.violation(n + ": accepted connection " + c + " in handshake still uses the old key");
+            }
+        }
+        if (n.eventThread.idle()) {
+            for (SimPlan p : run.plans) {
+                for (int port : new int[] {7100, 7101}) {
+                    NodeAddress a = NodeAddress.of(p.ip(), port);
+                    if (n.pool.clocks().measured(a) && state.entryLocked(a) == null) {
+                        throw run.violation(n + ": clock offsets kept for " + a + ", which has no entry");
+                    }
+                }
+            }
+        }
+    }
+
+    /** {@code n} starts a dial of {@code peer}. */
+    void dialing(SimNode n, NodeAddress peer) {
+        for (SimSocket s : run.net.live()) {
+            SimNode other = s.dialer == n ? s.acceptor : s.acceptor == n ? s.dialer : null;
+            if (other == null || !other.address().equals(peer)) {
+                continue;
+            }
+            SimLink mine = s.endOf(n);
+            if (!mine.isOpen()) {
+                continue;
+            }
+            Connection c = mine.connection;
+            boolean ending = mine.closeRequested() || c == null || c.isClosing();
+            if (ending) {
+                throw run.violation(n + " dials " + peer + " while " + s + ", which it is closing, is still open ("
+                        + (c == null ? "not reported" : c + ": " + c.closeReason()) + ")");
+            }
+            if (!(c.isEstablished() && c.isReverse() && n.pool.state().initiator(peer))) {
+                throw run.violation(n + " dials " + peer + " while it holds " + c + " on " + s);
+            }
+        }
+        for (Connection pending : n.connecting) {
+            if (peer.equals(pending.peer())) {
+                throw run.violation(n + " dials " + peer + " while its dial " + pending + " is still connecting");
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- milestones
+
+    /** How long after the faults stop every allowed pair must be connected, from the slowest node's timers. */
+    long settleBoundNanos() {
+        double worst = 0;
+        for (SimPlan p : run.plans) {
+            double backoffS = p.reconnectMaxMs * 1.2 / 1000;
+            double s = 3 * 30 // idle: three of the slowest heartbeat a peer may announce
+                    + ConnectionPool.CLOSE_MAX_MS / 1000.0 // a socket still closing gracefully
+                    + 2 * (backoffS + 2 * p.handshakeTimeoutMs / 1000.0) // a canonical retry, and a reverse one
+                    + p.reverseDialAfterS + 5;
+            worst = Math.max(worst, s);
+        }
+        return SimWorld.seconds(worst);
+    }
+
+    /** Every pair that the configs allow is connected, canonically wherever the network allows. */
+    void converged(long settleNanos) {
+        for (int i = 0; i < run.nodes.size(); i++) {
+            for (int j = i + 1; j < run.nodes.size(); j++) {
+                SimNode a = run.nodes.get(i);
+                SimNode b = run.nodes.get(j);
+                SimNode lo = a.address().compareTo(b.address()) < 0 ? a : b;
+                SimNode hi = lo == a ? b : a;
+                Boolean tls = allowed(lo, hi);
+                if (tls == null) {
+                    continue;
+                }
+                Connection c = lo.pool.state().locked(() -> {
+                    PeerEntry e = lo.pool.state().entryLocked(hi.address());
+                    return e == null ? null : e.current;
+                });
+                boolean hiUp = hi.pool.isConnected(lo.address());
+                if (c == null || !hiUp) {
+                    throw run.violation("pair " + lo + " - " + hi + " is allowed (" + (tls ? "TLS" : "plaintext")
+                            + ") but not connected " + (settleNanos / 1_000_000) + " ms after the faults stopped: "
+                            + lo.pool.snapshot(hi.address()) + " / " + hi.pool.snapshot(lo.address()));
+                }
+                if (c.isReverse()) {
+                    throw run.violation("pair " + lo + " - " + hi + " rests on a reverse connection");
+                }
+                if (c.link().security().isTls() != tls) {
+                    throw run.violation("pair " + lo + " - " + hi + " is " + c.link().security().describe()
+                            + ", the configs call for " + (tls ? "TLS" : "plaintext"));
+                }
+            }
+        }
+    }
+
+    /**
+     * Whether the lower node's canonical dial of the higher one succeeds under both
+     * configs: null if not, otherwise whether it uses TLS.
+     */
+    private static Boolean allowed(SimNode lo, SimNode hi) {
+        NodeConfig l = lo.config;
+        NodeConfig h = hi.config;
+        if (!l.peers().contains(hi.address()) || !h.peers().contains(lo.address())) {
+            return null;
+        }
+        boolean tls = SecurityRules.dialsTls(l.tls().mode(), l.pinsOf(hi.address()));
+        LinkSecurity seenByLo = LinkSecurity.PLAINTEXT;
+        LinkSecurity seenByHi = LinkSecurity.PLAINTEXT;
+        if (tls) {
+            if (h.tls().mode() == TlsMode.OFF) {
+                return null;
+            }
+            KeyPin hiKey = h.tls().localKey().pin();
+            KeyPin loKey = l.tls().localKey().pin();
+            Set<KeyPin> pins = l.pinsOf(hi.address());
+            if (!pins.isEmpty() && !pins.contains(hiKey)) {
+                return null;
+            }
+            seenByLo = new LinkSecurity("TLSv1.3", "x", hiKey, loKey);
+            seenByHi = new LinkSecurity("TLSv1.3", "x", loKey, hiKey);
+        }
+        if (SecurityRules.responderCheck(h.tls().mode(), h.pinsOf(lo.address()), seenByHi) != null) {
+            return null;
+        }
+        KeyPin loPin = l.tls().localKey() == null ? null : l.tls().localKey().pin();
+        KeyPin hiPin = h.tls().localKey() == null ? null : h.tls().localKey().pin();
+        if (SecurityRules.judge(l.tls().mode(), l.pinsOf(hi.address()), seenByLo, true, loPin) != null
+                || SecurityRules.judge(h.tls().mode(), h.pinsOf(lo.address()), seenByHi, false, hiPin) != null) {
+            return null;
+        }
+        return tls;
+    }
+
+    /** Every link a stop returned is closed within the graceful close's bound. */
+    void stopped(List<List<Link>> closing) {
+        for (int i = 0; i < closing.size(); i++) {
+            for (Link l : closing.get(i)) {
+                if (l.isOpen()) {
+                    throw run.violation(run.nodes.get(i) + " still has " + l + " open "
+                            + ConnectionPool.CLOSE_MAX_MS + " ms after stop");
+                }
+            }
+        }
+    }
+
+    void sendsSettled() {
+        int open = 0;
+        for (var f : run.sends) {
+            if (!f.isDone()) {
+                open++;
+            }
+        }
+        if (open > 0) {
+            throw run.violation(open + " of " + run.sends.size() + " send futures never settled");
+        }
+    }
+}
