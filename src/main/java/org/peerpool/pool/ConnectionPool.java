@@ -150,6 +150,10 @@ public final class ConnectionPool implements PoolView, PeerControl {
             for (PeerEntry e : new ArrayList<>(state.peersLocked().values())) {
                 if (e.configured && !wanted.contains(e.address)) {
                     removeLocked(e);
+                } else if (!e.configured && !wanted.contains(e.address) && !next.acceptUnknownPeers()
+                        && e.current != null) {
+                    // accept_unknown_peers went off: an unlisted peer is refused now, so its connection goes too.
+                    closer.closeLocked(e.current, "removed from peer list", "unlisted, and accept_unknown_peers is off");
                 }
             }
             if (!oldSelf.equals(self)) {

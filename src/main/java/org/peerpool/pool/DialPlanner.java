@@ -64,7 +64,12 @@ final class DialPlanner {
         if (e.current != null || state.config().reverseDialAfterS() <= 0) {
             cancelTimersLocked(e);
         } else if (e.retry == null && e.reverseTimer == null) {
-            armReverseLocked(e);
+            if (e.failedAttempts > 0 && wantsReverseDialLocked(e)) {
+                // A reverse dial failed: the next goes at the backoff pace, like any retry.
+                scheduleRetryLocked(e, backoffMs(e));
+            } else {
+                armReverseLocked(e);
+            }
         }
     }
 

@@ -27,6 +27,8 @@ final class SimLink implements Link {
     private record InFlight(Message message, int bytes, CompletableFuture<Void> written) {
     }
 
+    static java.util.Map<String, Integer> DEBUG = Boolean.getBoolean("sim.debug") ? new java.util.concurrent.ConcurrentHashMap<>() : null;
+
     final SimNode node;
     final SimSocket socket;
     final boolean dialerEnd;
@@ -254,6 +256,9 @@ final class SimLink implements Link {
 
     /** The socket is closed here: the pool hears of it, the other end reads end-of-stream. */
     void finishClose() {
+        if (DEBUG != null && connection != null) {
+            DEBUG.merge(String.valueOf(connection.closeReason()).replaceAll("[0-9]+", "N"), 1, Integer::sum);
+        }
         open = false;
         failHeld();
         if (idleCheck != null) {

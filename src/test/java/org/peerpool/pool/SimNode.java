@@ -186,8 +186,8 @@ final class SimNode implements Dialer {
         s.acceptorEnd.other = s.dialerEnd;
         openEnds.add(s.dialerEnd);
         target.openEnds.add(s.acceptorEnd);
+        // The acceptor learns of TLS from the first byte, in clientHello.
         s.dialerEnd.tlsPending = tls;
-        s.acceptorEnd.tlsPending = tls;
         target.accepted(s.acceptorEnd, tls);
         world.after(world.latencyNanos() / 2, () -> {
             if (life != myLife || !running || !connecting.remove(attempt)) {
@@ -219,6 +219,7 @@ final class SimNode implements Dialer {
         if (!events().onTlsOffered(mine.connection)) {
             return;
         }
+        mine.tlsPending = true;
         LocalKey key = pool.config().tls().localKey();
         if (key == null) {
             mine.closeNow();

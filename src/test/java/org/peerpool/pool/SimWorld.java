@@ -40,6 +40,9 @@ final class SimWorld implements PoolClock {
     /** Unix time at the simulation's start: a fixed instant, so a replay is identical. */
     private static final long EPOCH_MILLIS = 1_800_000_000_000L;
 
+    /** Far more events than a run of the simulator's size has without a loop. */
+    static final long MAX_STEPS = Long.getLong("sim.maxSteps", 400_000);
+
     final long seed;
     private final SplittableRandom random;
     private final PriorityQueue<Event> queue = new PriorityQueue<>();
@@ -107,6 +110,10 @@ final class SimWorld implements PoolClock {
             now = e.at;
             e.ran = true;
             steps++;
+            if (steps > MAX_STEPS) {
+                throw new IllegalStateException("more than " + MAX_STEPS + " events by " + (now / 1_000_000)
+                        + " ms: something loops at network pace");
+            }
             e.work.run();
             afterEach.run();
         }
