@@ -47,8 +47,10 @@ final class SimChecks {
             if (!s.establishedAndAlive()) {
                 continue;
             }
-            String key = s.dialer.name.compareTo(s.acceptor.name) < 0 ? s.dialer.name + "-" + s.acceptor.name
-                    : s.acceptor.name + "-" + s.dialer.name;
+            // A pair is two addresses: while a moved node's peers still list its old one, that is another pair.
+            String a = s.dialer.address().toString();
+            String b = String.valueOf(s.dialerEnd.connection.peer());
+            String key = a.compareTo(b) < 0 ? a + " " + b : b + " " + a;
             SimSocket other = pairs.put(key, s);
             if (other != null) {
                 throw run.violation("two live connections for pair " + key + ": " + other + " ("
@@ -92,7 +94,9 @@ final class SimChecks {
                 String why = SecurityRules.judge(cfg.tls().mode(), cfg.pinsOf(e.address), c.link().security(),
                         c.direction() == org.peerpool.PeerEvent.Direction.OUTBOUND, localPin);
                 if (why != null) {
-                    throw run.violation(n + ": connection " + c + " survives settings that refuse it: " + why);
+                    throw run.violation(n + ": connection " + c + " (since " + c.connectedSince() + ", "
+                            + c.link().security() + ") survives settings that refuse it: " + why + "; pins "
+                            + cfg.pinsOf(e.address) + ", mode " + cfg.tls().mode());
                 }
                 if (!e.configured && !cfg.acceptUnknownPeers()) {
                     throw run.violation(n + ": connection " + c + " with unlisted peer survives");

@@ -145,6 +145,13 @@ final class SimLink implements Link {
         }, null);
     }
 
+    /** Runs {@code r} at the other end once what this end sent before has arrived (a TLS record, in order). */
+    void inOrder(Runnable r) {
+        long at = Math.max(world().now() + world().latencyNanos(), lastArrival);
+        lastArrival = at;
+        world().at(at, r, null);
+    }
+
     /** Holds or releases this end's outgoing frames: a peer that stops reading, or starts again. */
     void stall(boolean on) {
         stalled = on;

@@ -243,10 +243,11 @@ final class SimNode implements Dialer {
             return;
         }
         mine.security = new LinkSecurity("TLSv1.3", "TLS_AES_128_GCM_SHA256", serverKey.pin(), ownKey.pin());
+        SimNode acceptor = s.acceptor;
+        // The client's Finished goes ahead of its HANDSHAKE on the same stream.
+        mine.inOrder(() -> acceptor.clientFinished(s, serverKey, ownKey));
         mine.tlsPending = false;
         events().onSecured(mine.connection);
-        SimNode acceptor = s.acceptor;
-        world.after(world.latencyNanos(), () -> acceptor.clientFinished(s, serverKey, ownKey));
     }
 
     private void clientFinished(SimSocket s, LocalKey ownKey, LocalKey clientKey) {
