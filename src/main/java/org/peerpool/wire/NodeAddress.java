@@ -18,11 +18,17 @@ public final class NodeAddress implements Comparable<NodeAddress> {
     private final byte[] ip16;
     private final int port;
     private final InetAddress ip;
+    // Derived once: addresses key every map of the pool and name the sender of every ANNOUNCE.
+    private final int hash;
+    private final String text;
 
     private NodeAddress(InetAddress ip, int port) {
         this.ip = ip;
         this.ip16 = toSixteenBytes(ip);
         this.port = port;
+        this.hash = 31 * Arrays.hashCode(ip16) + port;
+        String ipText = ipText(ip);
+        this.text = ip instanceof Inet4Address ? ipText + ":" + port : "[" + ipText + "]:" + port;
     }
 
     /** The address of {@code ip} (already an IP, never a name to resolve) and {@code port}. */
@@ -252,13 +258,12 @@ public final class NodeAddress implements Comparable<NodeAddress> {
 
     @Override
     public int hashCode() {
-        return 31 * Arrays.hashCode(ip16) + port;
+        return hash;
     }
 
     /** {@code IP:PORT} for IPv4, {@code [IP]:PORT} for IPv6. */
     @Override
     public String toString() {
-        String text = ipText(ip);
-        return ip instanceof Inet4Address ? text + ":" + port : "[" + text + "]:" + port;
+        return text;
     }
 }

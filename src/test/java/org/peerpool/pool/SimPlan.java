@@ -42,18 +42,23 @@ final class SimPlan {
 
     SimPlan(int index) {
         this.index = index;
-    }
-
-    InetAddress ip() {
         try {
-            return InetAddress.getByAddress(new byte[] {127, 0, 0, (byte) (index + 1)});
+            this.ip = InetAddress.getByAddress(new byte[] {127, 0, 0, (byte) (index + 1)});
         } catch (UnknownHostException e) {
             throw new AssertionError(e);
         }
+        this.selves = new NodeAddress[] {NodeAddress.of(ip, 7100), NodeAddress.of(ip, 7101)};
+    }
+
+    private final InetAddress ip;
+    private final NodeAddress[] selves;
+
+    InetAddress ip() {
+        return ip;
     }
 
     NodeAddress self() {
-        return NodeAddress.of(ip(), port);
+        return selves[port - 7100];
     }
 
     TlsMode mode() {
