@@ -33,14 +33,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * A node joining a mesh whose lower peers already dial it, with the production
- * reconnect timings: it is reached by all of them within a second of listening, no
- * connection accepted while it starts fails its handshake, and its peers log no warning
- * about it.
+ * reconnect timings: it is reached by all of them on their quick retries, no connection
+ * accepted while it starts fails its handshake, and its peers log no warning about it.
+ * How soon after listening (within a second) is a timing target, not bounded here: the
+ * waits are generous, as the machine may be loaded.
  */
 @Timeout(60)
 class JoinTest {
 
     private static final long REGISTER_MS = 100;
+    /** Every wait is for something that must happen; generous, as the machine may be loaded. */
+    private static final Duration WAIT = Duration.ofSeconds(15);
 
     private final List<Agent> agents = new ArrayList<>();
 
@@ -92,7 +95,7 @@ class JoinTest {
     }
 
     @Test
-    void aNodeLaunchedWhileItsLowerPeersDialItIsReachedByAllWithinASecondOfListening() throws Exception {
+    void aNodeLaunchedWhileItsLowerPeersDialItIsReachedByAllOfThem() throws Exception {
         int port = TestNet.freePort(4);
         List<NodeConfig> configs = mesh(4, port);
         NodeAddress joining = configs.get(3).self();
@@ -104,16 +107,17 @@ class JoinTest {
             lower.add(a);
         }
         // Every lower peer has been refused at least once: they are dialing a node that is not there yet.
-        Await.until(Duration.ofSeconds(5), () -> lower.stream().allMatch(a -> failedAttempts(a, joining) >= 1),
+        Await.until(WAIT, () -> lower.stream().allMatch(a -> failedAttempts(a, joining) >= 1),
                 () -> "lower peers' failed attempts: " + lower.stream().map(a -> failedAttempts(a, joining)).toList());
 
         Agent node = slowStartingAgent(configs.get(3));
         long listening = System.nanoTime();
         node.start();
-        Await.until(Duration.ofMillis(1000).minusNanos(System.nanoTime() - listening),
-                () -> node.pool().connectionCount() == 3,
+        Await.until(WAIT, () -> node.pool().connectionCount() == 3,
                 () -> joining + " connected to " + node.pool().connectedPeers() + " "
                         + (System.nanoTime() - listening) / 1_000_000 + " ms after it started listening");
+        System.out.printf("join: reached by all 3 lower peers %d ms after it started listening%n",
+                (System.nanoTime() - listening) / 1_000_000);
 
         warnings.close();
         assertEquals(List.of(), warnings.messages().stream().filter(m -> m.contains(joining.toString())).toList(),
@@ -153,6 +157,21 @@ class JoinTest {
         assertInstanceOf(Message.HandshakeAck.class, m, "the first connection accepted got " + m);
     }
 
+    /**
+     * The fewest milliseconds in which {@code n} dials to a peer that refuses them can
+     * be made: the first at once, five quick retries each at least 80% of 50, 100, 200,
+     * 400 and 800 ms after the one before, then {@code reconnect_min_ms} (1000) apart. A
+     * loaded machine only makes dials later than this.
+     */
+    private static long fastestMsFor(int n) {
+        long[] quick = {40, 80, 160, 320, 640};
+        long ms = 0;
+        for (int i = 1; i < n; i++) {
+            ms += i <= quick.length ? quick[i - 1] : 1000;
+        }
+        return ms;
+    }
+
     @Test
     void aPeerThatStaysDownIsRetriedQuicklyAtFirstAndThenOnBackoffsSchedule() {
         int port = TestNet.freePort(2);
@@ -165,12 +184,21 @@ class JoinTest {
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }
-        // The first dial and five quick retries (50 + 100 + 200 + 400 + 800 ms, each up to 20% more).
-        Await.until(Duration.ofMillis(2500), () -> failedAttempts(a, down) >= 6,
+        Await.until(WAIT, () -> failedAttempts(a, down) >= 6,
                 () -> failedAttempts(a, down) + " failed attempts to " + down + " in "
                         + (System.nanoTime() - started) / 1_000_000 + " ms");
+        long attempts = a.pool().connectAttempts();
         long elapsedMs = (System.nanoTime() - started) / 1_000_000;
-        assertTrue(a.pool().connectAttempts() <= 8, a.pool().connectAttempts() + " attempts in " + elapsedMs
+        System.out.printf("backoff: %d dials, 6 of them failed, %d ms after the start%n", attempts, elapsedMs);
+        // Six dials at a steady reconnect_min_ms pace take 5 s at least; with the quick retries they take
+        // under 2 s (1,240 ms at the earliest). The 3 s between is what a loaded machine may add.
+        assertTrue(elapsedMs < 5 * 1000, "six dials took " + elapsedMs + " ms: the first retries were not quick");
+        // However slow the machine, the agent cannot have dialed more often than the schedule allows.
+        int allowed = 1;
+        while (fastestMsFor(allowed + 1) <= elapsedMs) {
+            allowed++;
+        }
+        assertTrue(attempts <= allowed, attempts + " attempts in " + elapsedMs
                 + " ms: more than the schedule allows (the rest of the schedule is BackoffTest's)");
     }
 
