@@ -219,7 +219,7 @@ public final class SilentLinkScenario {
             long reconnectMs = ms(System.nanoTime() - healStart);
             report.put("reconnect_ms", reconnectMs);
             System.out.println("reconnected " + reconnectMs + " ms after healing");
-            lower.send(high, "after-heal", new byte[16]).get(5, TimeUnit.SECONDS);
+            lower.send(high, "after-heal", new byte[16]).get(15, TimeUnit.SECONDS);
             Await.until(Duration.ofSeconds(15), () -> afterHealReceived.get() == 1, "a payload crosses the healed link");
 
             checker.close();
