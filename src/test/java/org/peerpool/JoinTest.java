@@ -35,7 +35,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * A node joining a mesh whose lower peers already dial it, with the production
  * reconnect timings: it is reached by all of them on their quick retries, no connection
  * accepted while it starts fails its handshake, and its peers log no warning about it.
- * How soon after listening (within a second) is a timing target, not bounded here: the
+ * How soon after listening (within a second) is a timing target, measured by the
+ * benchmark ({@code -Pbench}, figure "mesh", {@code JoinLatency}), not bounded here: the
  * waits are generous, as the machine may be loaded.
  */
 @Timeout(60)

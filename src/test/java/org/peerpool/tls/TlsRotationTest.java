@@ -100,7 +100,8 @@ class TlsRotationTest {
      * The keystore may live outside the INI's directory ({@code keystore} is a path
      * relative to it, DESIGN.md A2); its content is still watched, and a saved change
      * takes effect. How soon (A2 says within a second) is the benchmark's to measure
-     * ({@code -Pbench}, figure "reload"): a wall-clock bound here would flake on a loaded machine.
+     * ({@code -Pbench}, figure "reload", {@code KeystoreReloadLatency}): a wall-clock
+     * bound here would flake on a loaded machine.
      */
     @Test
     void aKeystoreOutsideTheIniDirectoryIsWatchedToo() throws Exception {
