@@ -94,7 +94,8 @@ class ReverseDialTest {
         int port = TestNet.freePort(2);
         NodeAddress high = TestNet.address(2, port);
         List<NodeConfig> cfg = TestNet.mesh(1, 2, port).stream()
-                .map(b -> b.reverseDialAfterS(0).reconnectMinMs(100).reconnectMaxMs(200).build()).toList();
+                .map(b -> b.reverseDialAfterS(0).reconnectMinMs(100).reconnectMaxMs(200).handshakeTimeoutMs(2000).build())
+                .toList();
         Agent lower = Agent.builder(cfg.get(0)).ioThreads(1).dialGate(a -> !a.equals(high)).build();
         Agent higher = Agent.builder(cfg.get(1)).ioThreads(1).build();
         agents.add(lower);
