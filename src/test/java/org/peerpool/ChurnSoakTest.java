@@ -43,9 +43,10 @@ import static org.junit.jupiter.api.Assertions.fail;
  * both configs and added back later, a node moved to a new address (its file and
  * every other node's), and JMX {@code disconnect} calls. A {@link PairChecker} reads
  * every pool the whole time (a pair never on two connections) and a
- * {@link KernelPairWatch} the kernel's sockets. After each burst, within 5 s of its
- * last change, every configured pair must be connected exactly once: both ends on
- * the same socket pair, dialed by the lower address, one TCP connection in the kernel.
+ * {@link KernelPairWatch} the kernel's sockets. After each burst, within 15 s of its
+ * last change (a second or so when the machine is idle; the figures are printed),
+ * every configured pair must be connected exactly once: both ends on the same socket
+ * pair, dialed by the lower address, one TCP connection in the kernel.
  *
  * <p>Two minutes by default; {@code -Dpeerpool.soak.seconds=1800} runs a release
  * soak, {@code -Dpeerpool.soak.seed=N} replays one (the seed is printed). Instead of
@@ -56,7 +57,14 @@ class ChurnSoakTest {
     private static final int NODES = 12;
     /** Addresses 127.0.0.13..16 are free for moved nodes. */
     private static final int SPARES = 4;
-    private static final Duration CONVERGE_WITHIN = Duration.ofSeconds(5);
+    /** Generous, as the machine may be loaded: a mesh that does not converge stays apart far longer. */
+    private static final Duration CONVERGE_WITHIN = Duration.ofSeconds(15);
+    /**
+     * How long two ends may hold different connections, or the kernel two for one pair,
+     * while one replaces the other: milliseconds, but a loaded machine can stall a
+     * node's threads for over a second; a lasting duplicate lasts far longer.
+     */
+    private static final long PAIR_TOLERANCE_MS = 5000;
     private static final int MAX_REMOVED = 12;
 
     @TempDir
@@ -116,8 +124,8 @@ class ChurnSoakTest {
         }
         long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
         int round = 0;
-        try (PairChecker pools = PairChecker.start(this::current, 500);
-             KernelPairWatch kernel = KernelPairWatch.start(ips, port, 1000)) {
+        try (PairChecker pools = PairChecker.start(this::current, PAIR_TOLERANCE_MS);
+             KernelPairWatch kernel = KernelPairWatch.start(ips, port, PAIR_TOLERANCE_MS)) {
             boolean last = false;
             while (!last) {
                 round++;

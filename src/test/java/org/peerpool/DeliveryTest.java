@@ -35,6 +35,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @Timeout(60)
 class DeliveryTest {
 
+    /** Every wait is for something that must happen; generous, as the machine may be loaded. */
+    private static final Duration WAIT = Duration.ofSeconds(15);
+
     private static final String TOPIC = "seq";
     /** Padding per payload, so the queue holds megabytes, not a few kilobytes, when the sender stops. */
     private static final int PAD = 600;
@@ -113,7 +116,7 @@ class DeliveryTest {
         List<NodeConfig.Builder> mesh = TestNet.mesh(1, 2, port);
         Agent sender = start(mesh.get(0).build());
         Agent receiver = start(mesh.get(1).build());
-        Await.until(Duration.ofSeconds(10), () -> sender.pool().isConnected(receiver.address())
+        Await.until(WAIT, () -> sender.pool().isConnected(receiver.address())
                 && receiver.pool().isConnected(sender.address()), "connected");
         ConcurrentLinkedQueue<Integer> got = new ConcurrentLinkedQueue<>();
         AtomicReference<String> goodbye = new AtomicReference<>();
@@ -141,7 +144,7 @@ class DeliveryTest {
         System.out.printf("graceful stop of %d payloads of %d bytes: %d bytes still queued when stop() began;"
                 + " stop() took %d ms%n", n, pad + 4, queued, stopMs);
 
-        assertEquals(n, settled(sent, Duration.ofSeconds(5)), "every send queued before the GOODBYE was written");
+        assertEquals(n, settled(sent, WAIT), "every send queued before the GOODBYE was written");
         Await.until(Duration.ofSeconds(20), () -> got.size() >= n && goodbye.get() != null,
                 () -> "received " + got.size() + " of " + n + ", goodbye " + goodbye.get());
         assertEquals(n, got.size(), "no duplicates");
@@ -201,7 +204,7 @@ class DeliveryTest {
         RawPeer raw = RawPeer.connect(TestNet.ip(3), sender.address());
         sockets.add(raw);
         assertTrue(raw.handshakeAs(rawAddress).accepted());
-        Await.until(Duration.ofSeconds(2), () -> sender.pool().isConnected(rawAddress), "connected");
+        Await.until(WAIT, () -> sender.pool().isConnected(rawAddress), "connected");
 
         int cutAfter = 3_000;
         ConcurrentLinkedQueue<Integer> got = new ConcurrentLinkedQueue<>();
@@ -226,7 +229,7 @@ class DeliveryTest {
         }
         reader.join(10_000);
         assertEquals(null, readerFailed.get(), "the reader read until its cut");
-        int written = settled(sent, Duration.ofSeconds(10));
+        int written = settled(sent, WAIT);
         int failed = n - written;
         System.out.printf("link reset: %d sends, %d written, %d failed, %d received before the reset%n",
                 n, written, failed, got.size());
@@ -254,7 +257,7 @@ class DeliveryTest {
         Agent sender = start(mesh.get(0).reconnectMinMs(20).reconnectMaxMs(50).build());
         Agent receiver = start(mesh.get(1).build());
         NodeAddress to = receiver.address();
-        Await.until(Duration.ofSeconds(10), () -> sender.pool().isConnected(to)
+        Await.until(WAIT, () -> sender.pool().isConnected(to)
                 && receiver.pool().isConnected(sender.address()), "connected");
         ConcurrentLinkedQueue<Integer> got = new ConcurrentLinkedQueue<>();
         receiver.onPayload((from, topic, data) -> {
@@ -273,7 +276,7 @@ class DeliveryTest {
         int cuts = 0;
         List<CompletableFuture<Void>> sent = new ArrayList<>(n);
         for (int r = 0; r < rounds; r++) {
-            Await.until(Duration.ofSeconds(10), () -> sender.pool().isConnected(to), "connected again");
+            Await.until(WAIT, () -> sender.pool().isConnected(to), "connected again");
             for (int k = 0; k < perRound; k++) {
                 sent.add(sender.send(to, TOPIC, payload(r * perRound + k)));
                 if (k == perRound / 2) {
@@ -285,14 +288,14 @@ class DeliveryTest {
                 }
             }
         }
-        int written = settled(sent, Duration.ofSeconds(10));
+        int written = settled(sent, WAIT);
         List<Integer> expected = new ArrayList<>();
         for (int i = 0; i < n; i++) {
             if (!sent.get(i).isCompletedExceptionally()) {
                 expected.add(i);
             }
         }
-        Await.until(Duration.ofSeconds(10), () -> got.size() >= written,
+        Await.until(WAIT, () -> got.size() >= written,
                 () -> "received " + got.size() + " of the " + written + " reported written");
         System.out.printf("graceful cuts: %d sends, %d cuts, %d written, %d failed, %d received%n",
                 n, cuts, written, n - written, got.size());

@@ -202,7 +202,7 @@ class FuzzTest {
         closeables.add(peer);
         assertTrue(peer.handshakeAs(fresh).accepted(), "a valid HANDSHAKE is accepted after the fuzz");
         peer.send(new Message.Payload("after the fuzz", "still here".getBytes()));
-        assertEquals(fresh + " still here", delivered.poll(5, TimeUnit.SECONDS), "and its PAYLOAD is delivered");
+        assertEquals(fresh + " still here", delivered.poll(15, TimeUnit.SECONDS), "and its PAYLOAD is delivered");
     }
 
     private Agent listen(NodeConfig cfg) throws IOException {

@@ -65,7 +65,7 @@ class Ipv6Test {
         for (Agent agent : agents) {
             agent.start();
         }
-        Await.until(Duration.ofSeconds(5), () -> agents.get(0).pool().isConnected(b) && agents.get(1).pool().isConnected(a),
+        Await.until(Duration.ofSeconds(15), () -> agents.get(0).pool().isConnected(b) && agents.get(1).pool().isConnected(a),
                 "IPv6 pair connected");
         assertEquals(Direction.OUTBOUND, agents.get(0).pool().snapshot(b).orElseThrow().direction(), "lower port dials");
         assertEquals(Direction.INBOUND, agents.get(1).pool().snapshot(a).orElseThrow().direction());

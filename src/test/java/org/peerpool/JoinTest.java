@@ -33,14 +33,18 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * A node joining a mesh whose lower peers already dial it, with the production
- * reconnect timings: it is reached by all of them within a second of listening, no
- * connection accepted while it starts fails its handshake, and its peers log no warning
- * about it.
+ * reconnect timings: it is reached by all of them on their quick retries, no connection
+ * accepted while it starts fails its handshake, and its peers log no warning about it.
+ * How soon after listening (within a second) is a timing target, measured by the
+ * benchmark ({@code -Pbench}, figure "mesh", {@code JoinLatency}), not bounded here: the
+ * waits are generous, as the machine may be loaded.
  */
 @Timeout(60)
 class JoinTest {
 
     private static final long REGISTER_MS = 100;
+    /** Every wait is for something that must happen; generous, as the machine may be loaded. */
+    private static final Duration WAIT = Duration.ofSeconds(15);
 
     private final List<Agent> agents = new ArrayList<>();
 
@@ -92,7 +96,7 @@ class JoinTest {
     }
 
     @Test
-    void aNodeLaunchedWhileItsLowerPeersDialItIsReachedByAllWithinASecondOfListening() throws Exception {
+    void aNodeLaunchedWhileItsLowerPeersDialItIsReachedByAllOfThem() throws Exception {
         int port = TestNet.freePort(4);
         List<NodeConfig> configs = mesh(4, port);
         NodeAddress joining = configs.get(3).self();
@@ -104,16 +108,17 @@ class JoinTest {
             lower.add(a);
         }
         // Every lower peer has been refused at least once: they are dialing a node that is not there yet.
-        Await.until(Duration.ofSeconds(5), () -> lower.stream().allMatch(a -> failedAttempts(a, joining) >= 1),
+        Await.until(WAIT, () -> lower.stream().allMatch(a -> failedAttempts(a, joining) >= 1),
                 () -> "lower peers' failed attempts: " + lower.stream().map(a -> failedAttempts(a, joining)).toList());
 
         Agent node = slowStartingAgent(configs.get(3));
         long listening = System.nanoTime();
         node.start();
-        Await.until(Duration.ofMillis(1000).minusNanos(System.nanoTime() - listening),
-                () -> node.pool().connectionCount() == 3,
+        Await.until(WAIT, () -> node.pool().connectionCount() == 3,
                 () -> joining + " connected to " + node.pool().connectedPeers() + " "
                         + (System.nanoTime() - listening) / 1_000_000 + " ms after it started listening");
+        System.out.printf("join: reached by all 3 lower peers %d ms after it started listening%n",
+                (System.nanoTime() - listening) / 1_000_000);
 
         warnings.close();
         assertEquals(List.of(), warnings.messages().stream().filter(m -> m.contains(joining.toString())).toList(),
@@ -153,24 +158,50 @@ class JoinTest {
         assertInstanceOf(Message.HandshakeAck.class, m, "the first connection accepted got " + m);
     }
 
+    /** A {@code reconnect_min_ms} longer than {@link #WAIT}: a steady pace could not make a second dial within it. */
+    private static final int SLOW_MIN_MS = 30_000;
+
+    /**
+     * The fewest milliseconds in which {@code n} dials to a peer that refuses them can
+     * be made: the first at once, five quick retries each at least 80% of 50, 100, 200,
+     * 400 and 800 ms after the one before, then {@link #SLOW_MIN_MS} apart. A loaded
+     * machine only makes dials later than this.
+     */
+    private static long fastestMsFor(int n) {
+        long[] quick = {40, 80, 160, 320, 640};
+        long ms = 0;
+        for (int i = 1; i < n; i++) {
+            ms += i <= quick.length ? quick[i - 1] : SLOW_MIN_MS;
+        }
+        return ms;
+    }
+
     @Test
     void aPeerThatStaysDownIsRetriedQuicklyAtFirstAndThenOnBackoffsSchedule() {
         int port = TestNet.freePort(2);
         List<NodeConfig> configs = mesh(2, port);
         NodeAddress down = configs.get(1).self();
-        Agent a = agent(configs.get(0));
+        // reconnect_min_ms far above the quick retries (which stay at 50 .. 800 ms): six dials within WAIT are
+        // the quick retries' doing, however slow the machine, as the steady pace allows one dial in that time.
+        Agent a = agent(configs.get(0).toBuilder().reconnectMinMs(SLOW_MIN_MS).reconnectMaxMs(2 * SLOW_MIN_MS).build());
         long started = System.nanoTime();
         try {
             a.start();
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }
-        // The first dial and five quick retries (50 + 100 + 200 + 400 + 800 ms, each up to 20% more).
-        Await.until(Duration.ofMillis(2500), () -> failedAttempts(a, down) >= 6,
+        Await.until(WAIT, () -> failedAttempts(a, down) >= 6,
                 () -> failedAttempts(a, down) + " failed attempts to " + down + " in "
-                        + (System.nanoTime() - started) / 1_000_000 + " ms");
+                        + (System.nanoTime() - started) / 1_000_000 + " ms: the first retries were not quick");
+        long attempts = a.pool().connectAttempts();
         long elapsedMs = (System.nanoTime() - started) / 1_000_000;
-        assertTrue(a.pool().connectAttempts() <= 8, a.pool().connectAttempts() + " attempts in " + elapsedMs
+        System.out.printf("backoff: %d dials, 6 of them failed, %d ms after the start%n", attempts, elapsedMs);
+        // However slow the machine, the agent cannot have dialed more often than the schedule allows.
+        int allowed = 1;
+        while (fastestMsFor(allowed + 1) <= elapsedMs) {
+            allowed++;
+        }
+        assertTrue(attempts <= allowed, attempts + " attempts in " + elapsedMs
                 + " ms: more than the schedule allows (the rest of the schedule is BackoffTest's)");
     }
 

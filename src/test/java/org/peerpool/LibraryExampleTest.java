@@ -47,8 +47,8 @@ class LibraryExampleTest {
             agent.send(peer, "tx", bytes).join();
             Map<NodeAddress, CompletableFuture<Void>> sent = agent.broadcast("block", bytes);
             assertEquals(List.of(peer), List.copyOf(sent.keySet()));
-            sent.get(peer).get(5, TimeUnit.SECONDS);
-            Await.until(Duration.ofSeconds(5), () -> received.size() == 2, () -> "received " + received);
+            sent.get(peer).get(15, TimeUnit.SECONDS);
+            Await.until(Duration.ofSeconds(15), () -> received.size() == 2, () -> "received " + received);
             assertEquals(List.of(agent.address() + " tx hello", agent.address() + " block hello"), received);
             assertTrue(events.contains(PeerEvent.Kind.CONNECTED), events.toString());
             assertArrayEquals(new PeerEvent.Kind[] {PeerEvent.Kind.ADDED, PeerEvent.Kind.CONNECTED},

@@ -49,6 +49,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @Timeout(60)
 class LimitsTest {
 
+    /** Every wait is for something that must happen; generous, as the machine may be loaded. */
+    private static final Duration WAIT = Duration.ofSeconds(15);
+
     private static final long ASSUMED = 4_194_304;
 
     private final List<Agent> agents = new ArrayList<>();
@@ -96,7 +99,7 @@ class LimitsTest {
         RawPeer p = connect(a);
         Message.HandshakeAck ack = p.handshakeAs(three, limits);
         assertTrue(ack.accepted(), () -> "rejected: " + ack);
-        Await.until(Duration.ofSeconds(3), () -> a.pool().isConnected(three), "127.0.0.3 connected");
+        Await.until(WAIT, () -> a.pool().isConnected(three), "127.0.0.3 connected");
         return p;
     }
 
@@ -106,7 +109,7 @@ class LimitsTest {
     }
 
     private static SendFailedException failure(java.util.concurrent.CompletableFuture<Void> f) {
-        ExecutionException e = assertThrows(ExecutionException.class, () -> f.get(5, TimeUnit.SECONDS));
+        ExecutionException e = assertThrows(ExecutionException.class, () -> f.get(WAIT.toSeconds(), TimeUnit.SECONDS));
         return assertInstanceOf(SendFailedException.class, e.getCause());
     }
 
@@ -128,7 +131,7 @@ class LimitsTest {
         RawPeer without = connect(a);
         assertEquals(own, without.handshakeAs(three).limits(), "ACK to a peer that omitted limits");
         without.close();
-        Await.until(Duration.ofSeconds(3), () -> !a.pool().isConnected(three), "first raw connection gone");
+        Await.until(WAIT, () -> !a.pool().isConnected(three), "first raw connection gone");
 
         RawPeer with = connect(a);
         assertEquals(own, with.handshakeAs(three, new Message.Limits(8192, 500)).limits(), "ACK to a peer that sent limits");
@@ -179,13 +182,13 @@ class LimitsTest {
         // The frame is bigger than the socket buffers: read it before waiting for its future.
         var sent = a.send(three, "edge", edge);
         assertReceives(p, "edge", edge);
-        sent.get(5, TimeUnit.SECONDS);
+        sent.get(WAIT.toSeconds(), TimeUnit.SECONDS);
 
         SendFailedException e = failure(a.send(three, "over", dataForBody("over", ASSUMED + 1)));
         assertTrue(e.getMessage().contains("max_frame_bytes") && e.getMessage().contains("4194304"), e.getMessage());
 
         byte[] small = {1, 2, 3};
-        a.send(three, "small", small).get(5, TimeUnit.SECONDS);
+        a.send(three, "small", small).get(WAIT.toSeconds(), TimeUnit.SECONDS);
         assertReceives(p, "small", small);
         assertEquals(id, a.pool().snapshot(three).orElseThrow().connectionId(), "the connection was replaced");
     }
@@ -214,10 +217,15 @@ class LimitsTest {
      * the HANDSHAKE was sent (the last byte the agent read).
      */
     private void assertSilentCloseAfter(Agent a, RawPeer p, long sentAt, long floorMs) throws IOException {
+        // Measured from before the HANDSHAKE, so a late thread here can only see less of the floor, never a
+        // close inside it that did not happen there.
         long waitMs = floorMs - 200 - TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - sentAt);
         assertFalse(p.awaitClosed(Duration.ofMillis(waitMs)), "closed as silent before " + floorMs + " ms");
-        assertTrue(a.pool().isConnected(three), "dropped before " + floorMs + " ms");
-        assertTrue(p.awaitClosed(Duration.ofMillis(floorMs + 4000)), "a silent peer was never closed");
+        boolean connected = a.pool().isConnected(three);
+        if (TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - sentAt) < floorMs) {
+            assertTrue(connected, "dropped before " + floorMs + " ms");
+        }
+        assertTrue(p.awaitClosed(Duration.ofMillis(floorMs).plus(WAIT)), "a silent peer was never closed");
         long closedAfter = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - sentAt);
         assertTrue(closedAfter >= floorMs - 100, "closed after " + closedAfter + " ms, floor " + floorMs);
         PeerEvent down = awaitEvent(PeerEvent.Kind.DISCONNECTED);
@@ -225,7 +233,7 @@ class LimitsTest {
     }
 
     private PeerEvent awaitEvent(PeerEvent.Kind kind) {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        long deadline = System.nanoTime() + WAIT.toNanos();
         while (System.nanoTime() < deadline) {
             PeerEvent e;
             try {
@@ -255,7 +263,7 @@ class LimitsTest {
 
         byte[] edge = dataForBody("edge", 4096);
         Arrays.fill(edge, (byte) 5);
-        a.send(three, "edge", edge).get(5, TimeUnit.SECONDS);
+        a.send(three, "edge", edge).get(WAIT.toSeconds(), TimeUnit.SECONDS);
         assertReceives(p, "edge", edge);
         assertEquals(id, a.pool().snapshot(three).orElseThrow().connectionId(), "the connection was replaced");
         assertEquals(0, a.pool().protocolViolations());
@@ -278,13 +286,13 @@ class LimitsTest {
         assertEquals(a.address().toString(), h.myAddress());
         assertEquals(new Message.Limits(65536, 9000), h.limits(), "the agent's HANDSHAKE carries its limits");
         p.send(new Message.HandshakeAck(true, "127.0.0.5", seven.toString(), ""));
-        Await.until(Duration.ofSeconds(3), () -> a.pool().isConnected(seven), "the agent took an ACK without limits");
+        Await.until(WAIT, () -> a.pool().isConnected(seven), "the agent took an ACK without limits");
 
         byte[] hello = "hello".getBytes(StandardCharsets.UTF_8);
-        a.send(seven, "t", hello).get(5, TimeUnit.SECONDS);
+        a.send(seven, "t", hello).get(WAIT.toSeconds(), TimeUnit.SECONDS);
         assertReceives(p, "t", hello);
         p.send(new Message.Payload("back", new byte[] {9}));
-        byte[] back = payloads.poll(5, TimeUnit.SECONDS);
+        byte[] back = payloads.poll(WAIT.toSeconds(), TimeUnit.SECONDS);
         assertNotNull(back, "the raw responder's PAYLOAD was not delivered");
         assertArrayEquals(new byte[] {9}, back);
 
@@ -320,11 +328,11 @@ class LimitsTest {
         if (reply instanceof Message.HandshakeAck ack) {
             assertFalse(ack.accepted(), "a HANDSHAKE with a broken limits group was accepted");
         }
-        assertTrue(p.awaitClosed(Duration.ofSeconds(3)), "the agent kept the connection open");
-        Await.until(Duration.ofSeconds(2), () -> a.pool().protocolViolations() == before + 1,
+        assertTrue(p.awaitClosed(WAIT), "the agent kept the connection open");
+        Await.until(WAIT, () -> a.pool().protocolViolations() == before + 1,
                 () -> "protocol violations " + a.pool().protocolViolations() + ", expected " + (before + 1));
         assertFalse(a.pool().isConnected(three));
-        Await.until(Duration.ofSeconds(2), () -> a.pool().handshakingInbound() == 0, "the connection is still tracked");
+        Await.until(WAIT, () -> a.pool().handshakingInbound() == 0, "the connection is still tracked");
 
         // The same peer with a sound group is still welcome.
         handshaken(a, new Message.Limits(65536, 20_000));

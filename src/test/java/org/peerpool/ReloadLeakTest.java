@@ -95,7 +95,7 @@ class ReloadLeakTest {
                 return false;
             }
         }, () -> "file descriptors before " + fdsBefore);
-        Await.until(Duration.ofSeconds(5), () -> peerpoolBeans().equals(beansBefore),
+        Await.until(Duration.ofSeconds(15), () -> peerpoolBeans().equals(beansBefore),
                 () -> "beans before " + beansBefore + ", now " + peerpoolBeans());
         assertEquals(2, lowest.pool().snapshots().size(), "peer entries");
         assertEquals(2, lowest.pool().connectionCount());
@@ -104,9 +104,9 @@ class ReloadLeakTest {
     private static void cycle(Agent a, Path file, String without, String with, NodeAddress third) throws Exception {
         Ini.writeInPlace(file, without);
         a.configControl().reloadNow();
-        Await.until(Duration.ofSeconds(5), () -> a.pool().snapshot(third).isEmpty(), "removed");
+        Await.until(Duration.ofSeconds(15), () -> a.pool().snapshot(third).isEmpty(), "removed");
         Ini.writeInPlace(file, with);
         a.configControl().reloadNow();
-        Await.until(Duration.ofSeconds(5), () -> a.pool().isConnected(third), "re-added and connected");
+        Await.until(Duration.ofSeconds(15), () -> a.pool().isConnected(third), "re-added and connected");
     }
 }

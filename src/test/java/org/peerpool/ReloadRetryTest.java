@@ -59,7 +59,7 @@ class ReloadRetryTest {
         try (ServerSocket squatter = new ServerSocket()) {
             squatter.bind(new InetSocketAddress(TestNet.ip(1), next));
             Ini.writeInPlace(file, Ini.text(moved, List.of(TestNet.address(2, port))));
-            Await.until(Duration.ofSeconds(5), () -> agent.configControl().status().rejectedCount() == 1,
+            Await.until(Duration.ofSeconds(15), () -> agent.configControl().status().rejectedCount() == 1,
                     "the apply failed and was reported");
             String error = agent.configControl().status().lastError();
             assertTrue(error.contains("cannot listen on " + moved), error);
@@ -85,7 +85,7 @@ class ReloadRetryTest {
         agent = Agent.builder(ConfigWatcher.load(file)).mbeanServer(server).build();
         agent.start();
         Files.writeString(file, Files.readString(file) + "[connection]\nkeepalive_idle_s = -1\n");
-        Await.until(Duration.ofSeconds(5), () -> agent.configControl().status().rejectedCount() == 1, "rejected");
+        Await.until(Duration.ofSeconds(15), () -> agent.configControl().status().rejectedCount() == 1, "rejected");
         ConfigMXBean bean = JMX.newMXBeanProxy(server, JmxNames.config(self), ConfigMXBean.class);
         for (int i = 0; i < 2; i++) {
             String answer = bean.reload();

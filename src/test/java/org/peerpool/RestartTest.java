@@ -54,7 +54,7 @@ class RestartTest {
                 }
                 ConcurrentLinkedQueue<PeerEvent> seen = events.get(i);
                 String observer = "node " + (i + 1);
-                Await.until(Duration.ofSeconds(5), () -> seen.stream().anyMatch(e ->
+                Await.until(Duration.ofSeconds(15), () -> seen.stream().anyMatch(e ->
                                 e.kind() == PeerEvent.Kind.DISCONNECTED && e.peer().equals(leaving.address())),
                         () -> "no disconnect of " + leaving.address() + " seen by " + observer);
                 PeerEvent gone = seen.stream().filter(e -> e.kind() == PeerEvent.Kind.DISCONNECTED

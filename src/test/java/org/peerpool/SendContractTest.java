@@ -106,7 +106,7 @@ class SendContractTest {
     }
 
     private static SendFailedException failure(CompletableFuture<Void> f) {
-        ExecutionException e = assertThrows(ExecutionException.class, () -> f.get(5, TimeUnit.SECONDS));
+        ExecutionException e = assertThrows(ExecutionException.class, () -> f.get(15, TimeUnit.SECONDS));
         return assertInstanceOf(SendFailedException.class, e.getCause());
     }
 
@@ -119,8 +119,8 @@ class SendContractTest {
     /** A small payload on {@code topic} reaches {@code inbox} from {@code from}. */
     private static void assertCarries(Agent from, Agent to, BlockingQueue<Received> inbox, String topic) throws Exception {
         byte[] data = ("after " + topic).getBytes(StandardCharsets.UTF_8);
-        from.send(to.address(), topic, data).get(5, TimeUnit.SECONDS);
-        Received r = inbox.poll(5, TimeUnit.SECONDS);
+        from.send(to.address(), topic, data).get(15, TimeUnit.SECONDS);
+        Received r = inbox.poll(15, TimeUnit.SECONDS);
         assertNotNull(r, "the small payload after the refused one did not arrive");
         assertEquals(from.address(), r.from());
         assertEquals(topic, r.topic());
@@ -152,8 +152,8 @@ class SendContractTest {
         // body = type(1) + topic STR(2 + 4) + data count(4) + data
         byte[] data = new byte[PEER_MAX_FRAME - 1 - 2 - topic.length() - 4];
         data[data.length - 1] = 42;
-        t.sender.send(t.small.address(), topic, data).get(5, TimeUnit.SECONDS);
-        Received r = t.atSmall.poll(5, TimeUnit.SECONDS);
+        t.sender.send(t.small.address(), topic, data).get(15, TimeUnit.SECONDS);
+        Received r = t.atSmall.poll(15, TimeUnit.SECONDS);
         assertNotNull(r, "a frame of exactly max_frame_bytes did not arrive");
         assertArrayEquals(data, r.data());
 
@@ -207,8 +207,8 @@ class SendContractTest {
     void topicOfExactly65535BytesIsSent() throws Exception {
         Trio t = new Trio();
         String topic = "t".repeat(65535);
-        t.sender.send(t.big.address(), topic, new byte[] {1}).get(5, TimeUnit.SECONDS);
-        Received r = t.atBig.poll(5, TimeUnit.SECONDS);
+        t.sender.send(t.big.address(), topic, new byte[] {1}).get(15, TimeUnit.SECONDS);
+        Received r = t.atBig.poll(15, TimeUnit.SECONDS);
         assertNotNull(r, "a topic of exactly 65535 bytes did not arrive");
         assertEquals(topic, r.topic());
     }
@@ -230,8 +230,8 @@ class SendContractTest {
 
         // A frame under the bound still goes through on the same connection.
         byte[] under = new byte[150_000];
-        t.sender.send(t.big.address(), "under", under).get(5, TimeUnit.SECONDS);
-        Received r = t.atBig.poll(5, TimeUnit.SECONDS);
+        t.sender.send(t.big.address(), "under", under).get(15, TimeUnit.SECONDS);
+        Received r = t.atBig.poll(15, TimeUnit.SECONDS);
         assertNotNull(r, "a payload under max_pending_bytes did not arrive");
         assertEquals(under.length, r.data().length);
         assertCarries(t.sender, t.big, t.atBig, "small");
@@ -272,7 +272,7 @@ class SendContractTest {
         RawPeer peer = RawPeer.connectSmallBuffer(TestNet.ip(3), a.address(), 4096);
         sockets.add(peer);
         assertTrue(peer.handshakeAs(raw).accepted());
-        Await.until(Duration.ofSeconds(5), () -> a.pool().isConnected(raw), "raw peer connected");
+        Await.until(Duration.ofSeconds(15), () -> a.pool().isConnected(raw), "raw peer connected");
 
         // The raw peer reads nothing more: frames pile up behind its full receive window.
         List<CompletableFuture<Void>> sent = new ArrayList<>();
@@ -280,7 +280,7 @@ class SendContractTest {
         for (int i = 0; i < 600; i++) {
             sent.add(assertDoesNotThrow(() -> a.send(raw, "flood", chunk)));
         }
-        Await.until(Duration.ofSeconds(5), () -> a.pool().snapshot(raw).map(s -> s.queuedBytes() > 1_000_000).orElse(false),
+        Await.until(Duration.ofSeconds(15), () -> a.pool().snapshot(raw).map(s -> s.queuedBytes() > 1_000_000).orElse(false),
                 () -> "queue did not build: " + a.pool().snapshot(raw));
 
         Socket s = peer.socket();
@@ -300,7 +300,7 @@ class SendContractTest {
             }
         }
         assertTrue(failed > 0, "the reset failed no queued send (the test did not exercise the path)");
-        Await.until(Duration.ofSeconds(5), () -> !a.pool().isConnected(raw), "the reset connection is gone");
+        Await.until(Duration.ofSeconds(15), () -> !a.pool().isConnected(raw), "the reset connection is gone");
     }
 
     @Test
@@ -319,7 +319,7 @@ class SendContractTest {
         RawPeer peer = RawPeer.connectSmallBuffer(TestNet.ip(3), a.address(), 4096);
         sockets.add(peer);
         assertTrue(peer.handshakeAs(raw).accepted());
-        Await.until(Duration.ofSeconds(5), () -> a.pool().isConnected(raw), "raw peer connected");
+        Await.until(Duration.ofSeconds(15), () -> a.pool().isConnected(raw), "raw peer connected");
 
         // A backlog the raw peer has not read yet, and senders that keep going through the close.
         List<CompletableFuture<Void>> sent = new CopyOnWriteArrayList<>();
@@ -347,7 +347,7 @@ class SendContractTest {
             racers.add(racer);
             racer.start();
         }
-        Await.until(Duration.ofSeconds(5), () -> sent.size() > 600, "racers sending");
+        Await.until(Duration.ofSeconds(15), () -> sent.size() > 600, "racers sending");
         closing.set(true);
         assertTrue(a.control().disconnect(raw, "test close"), "round " + round + ": not connected at the close");
         CompletableFuture<Void> after = a.send(raw, "after", chunk);
@@ -377,7 +377,7 @@ class SendContractTest {
 
         int succeeded = 0;
         for (CompletableFuture<Void> f : sent) {
-            Throwable t = f.handle((v, x) -> x).get(5, TimeUnit.SECONDS);
+            Throwable t = f.handle((v, x) -> x).get(15, TimeUnit.SECONDS);
             if (t == null) {
                 succeeded++;
             } else {
@@ -386,6 +386,6 @@ class SendContractTest {
         }
         // A future that reported success is a frame the peer read before GOODBYE.
         assertEquals(succeeded, payloads, "round " + round + ": sends reported written vs PAYLOADs received before GOODBYE");
-        Await.until(Duration.ofSeconds(5), () -> !a.pool().isConnected(raw), "closed connection gone");
+        Await.until(Duration.ofSeconds(15), () -> !a.pool().isConnected(raw), "closed connection gone");
     }
 }

@@ -31,6 +31,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @Timeout(60)
 class TrafficTest {
 
+    /** Every wait is for something that must happen; generous, as the machine may be loaded. */
+    private static final Duration WAIT = Duration.ofSeconds(15);
+
     private final List<Agent> agents = new ArrayList<>();
 
     @AfterEach
@@ -45,7 +48,7 @@ class TrafficTest {
             agents.add(a);
             a.start();
         }
-        Await.until(Duration.ofSeconds(10), () -> agents.stream().allMatch(a -> a.pool().connectionCount() == n - 1), "mesh");
+        Await.until(WAIT, () -> agents.stream().allMatch(a -> a.pool().connectionCount() == n - 1), "mesh");
         return agents;
     }
 
@@ -65,8 +68,8 @@ class TrafficTest {
         new Random(7).nextBytes(block);
         Agent first = agents.get(0);
         Agent last = agents.get(3);
-        first.send(last.address(), "block/ünï", block).get(5, TimeUnit.SECONDS);
-        Await.until(Duration.ofSeconds(5), () -> !inboxes.get(3).isEmpty(), "payload delivered");
+        first.send(last.address(), "block/ünï", block).get(WAIT.toSeconds(), TimeUnit.SECONDS);
+        Await.until(WAIT, () -> !inboxes.get(3).isEmpty(), "payload delivered");
         Received r = inboxes.get(3).poll();
         assertEquals(first.address(), r.from());
         assertEquals("block/ünï", r.topic());
@@ -75,10 +78,10 @@ class TrafficTest {
         // From the highest node too: direction of the connection does not matter for traffic.
         Map<NodeAddress, CompletableFuture<Void>> sent = last.broadcast("tx", "hello".getBytes());
         assertEquals(3, sent.size());
-        CompletableFuture.allOf(sent.values().toArray(CompletableFuture[]::new)).get(5, TimeUnit.SECONDS);
+        CompletableFuture.allOf(sent.values().toArray(CompletableFuture[]::new)).get(WAIT.toSeconds(), TimeUnit.SECONDS);
         for (int i = 0; i < 3; i++) {
             ConcurrentLinkedQueue<Received> inbox = inboxes.get(i);
-            Await.until(Duration.ofSeconds(5), () -> inbox.stream().anyMatch(x -> x.topic().equals("tx")), "broadcast at " + i);
+            Await.until(WAIT, () -> inbox.stream().anyMatch(x -> x.topic().equals("tx")), "broadcast at " + i);
             Received got = inbox.stream().filter(x -> x.topic().equals("tx")).findFirst().orElseThrow();
             assertEquals(last.address(), got.from());
             assertEquals("hello", new String(got.data()));
@@ -94,8 +97,8 @@ class TrafficTest {
         for (int i = 0; i < 5000; i++) {
             lastSend = agents.get(0).send(agents.get(1).address(), "seq", Integer.toString(i).getBytes());
         }
-        lastSend.get(10, TimeUnit.SECONDS);
-        Await.until(Duration.ofSeconds(10), () -> seen.size() == 5000, () -> "received " + seen.size());
+        lastSend.get(WAIT.toSeconds(), TimeUnit.SECONDS);
+        Await.until(WAIT, () -> seen.size() == 5000, () -> "received " + seen.size());
         int expect = 0;
         for (int v : seen) {
             assertEquals(expect++, v);
@@ -107,7 +110,7 @@ class TrafficTest {
         mesh(2, b -> b);
         NodeAddress nobody = TestNet.address(9, 1234);
         CompletableFuture<Void> f = agents.get(0).send(nobody, "t", new byte[1]);
-        ExecutionException e = assertThrows(ExecutionException.class, () -> f.get(1, TimeUnit.SECONDS));
+        ExecutionException e = assertThrows(ExecutionException.class, () -> f.get(WAIT.toSeconds(), TimeUnit.SECONDS));
         assertInstanceOf(SendFailedException.class, e.getCause());
         assertEquals(nobody + ": not connected", e.getCause().getMessage());
     }
@@ -128,12 +131,16 @@ class TrafficTest {
                 Message m = peer.read();
                 Message.Announce a = assertInstanceOf(Message.Announce.class, m);
                 if (i == 0) {
+                    // One interval (1 s) after the handshake when the machine is idle; the bound only tells a
+                    // heartbeat from one that never starts, as a loaded machine may be seconds late.
                     long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - handshakeAt);
-                    assertTrue(ms <= 1500, "first ANNOUNCE within one interval of the handshake, took " + ms + " ms");
+                    System.out.printf("first ANNOUNCE %d ms after the handshake%n", ms);
+                    assertTrue(ms < WAIT.toMillis(), "first ANNOUNCE " + ms + " ms after the handshake");
                 }
                 assertEquals(agent.address().toString(), a.address());
                 assertEquals(previous + 1, a.sequence(), "sequence rises by one");
-                assertTrue(Math.abs(System.currentTimeMillis() - a.timestampMs()) < 5000, "timestamp is Unix ms");
+                // Within a minute: Unix seconds or microseconds would be off by years, and a loaded machine by seconds.
+                assertTrue(Math.abs(System.currentTimeMillis() - a.timestampMs()) < 60_000, "timestamp is Unix ms");
                 previous = a.sequence();
             }
         }
@@ -143,7 +150,7 @@ class TrafficTest {
     void announcesUpdateTheReceiversView() throws Exception {
         mesh(2, b -> b.heartbeatIntervalS(1));
         NodeAddress low = agents.get(0).address();
-        Await.until(Duration.ofSeconds(5), () -> agents.get(1).pool().snapshot(low)
+        Await.until(WAIT, () -> agents.get(1).pool().snapshot(low)
                 .map(s -> s.lastAnnounceSequence() >= 2).orElse(false), "two announces seen");
         assertTrue(Arrays.asList(agents.get(1).pool().connectedPeers().toArray()).contains(low));
     }

@@ -32,12 +32,21 @@ final class BenchKeys {
     }
 
     static Key make(Path dir, String name) throws Exception {
+        return make(dir, name, randomPassword());
+    }
+
+    /** A password as {@link #make(Path, String)} draws one, for keystores that must share it. */
+    static String randomPassword() {
+        byte[] random = new byte[16];
+        new SecureRandom().nextBytes(random);
+        return HexFormat.of().formatHex(random);
+    }
+
+    /** A keystore under {@code password} (two keystores one node switches between share theirs). */
+    static Key make(Path dir, String name, String password) throws Exception {
         Files.createDirectories(dir);
         Path file = dir.resolve(name + ".p12");
         Files.deleteIfExists(file);
-        byte[] random = new byte[16];
-        new SecureRandom().nextBytes(random);
-        String password = HexFormat.of().formatHex(random);
         Path keytool = Path.of(System.getProperty("java.home"), "bin", "keytool");
         ProcessBuilder pb = new ProcessBuilder(keytool.toString(), "-genkeypair", "-noprompt", "-alias", name,
                 "-keyalg", "EC", "-groupname", "secp256r1", "-sigalg", "SHA256withECDSA", "-validity", "3650",

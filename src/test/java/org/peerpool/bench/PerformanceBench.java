@@ -30,8 +30,14 @@ class PerformanceBench {
         System.out.println("[bench] peerpool benchmark " + s.asMap());
         System.out.println("[bench] agents log to " + s.out().resolve("agents.log"));
         figure(s, r, "handshake", () -> HandshakeLatency.run(s, r));
-        figure(s, r, "mesh", () -> MeshConvergence.run(s, r));
-        figure(s, r, "reload", () -> ReloadLatency.run(s, r));
+        figure(s, r, "mesh", () -> {
+            MeshConvergence.run(s, r);
+            JoinLatency.run(s, r);
+        });
+        figure(s, r, "reload", () -> {
+            ReloadLatency.run(s, r);
+            KeystoreReloadLatency.run(s, r);
+        });
         figure(s, r, "broadcast", () -> BroadcastThroughput.run(s, r));
         figure(s, r, "heap", () -> HeapPerConnection.run(s, r));
         figure(s, r, "idle", () -> IdleCost.run(s, r));

@@ -107,12 +107,12 @@ final class ReloadLatency {
         Files.writeString(file, b.toString(), StandardCharsets.UTF_8);
     }
 
-    private static void pause() {
+    static void pause() {
         Heap.sleep(100 + ThreadLocalRandom.current().nextInt(101));
     }
 
     /** Nanoseconds from {@code t0} until {@code condition} holds; fails after 10 s. */
-    private static long await(BooleanSupplier condition, long t0, String what) {
+    static long await(BooleanSupplier condition, long t0, String what) {
         long deadline = t0 + TimeUnit.SECONDS.toNanos(10);
         while (!condition.getAsBoolean()) {
             if (System.nanoTime() > deadline) {

@@ -98,14 +98,14 @@ class JmxConfigTest {
         control.reload(config.toBuilder().addPeer(TestNet.address(3, port)).build());
         control.reject("line 2: local_ip: 'nonsense' is not an IP");
 
-        Notification reloaded = heard.poll(5, TimeUnit.SECONDS);
+        Notification reloaded = heard.poll(15, TimeUnit.SECONDS);
         assertNotNull(reloaded);
         assertEquals(ConfigMXBean.CONFIG_RELOADED, reloaded.getType());
         assertEquals("Reloaded " + file + " (reload 1, 2 peers)", reloaded.getMessage());
         assertEquals(file.toString(), reloaded.getUserData());
         assertEquals(name, reloaded.getSource());
 
-        Notification rejected = heard.poll(5, TimeUnit.SECONDS);
+        Notification rejected = heard.poll(15, TimeUnit.SECONDS);
         assertNotNull(rejected);
         assertEquals(ConfigMXBean.CONFIG_REJECTED, rejected.getType());
         assertEquals("line 2: local_ip: 'nonsense' is not an IP", rejected.getMessage());

@@ -98,19 +98,20 @@ public final class Capture implements AutoCloseable {
     }
 
     /**
-     * Stops capturing once the file has stopped growing (tcpdump writes each packet as
-     * it comes with -U; this lets the last ones land), then reads it.
+     * Stops capturing once {@code marker} is in a captured stream, then reads the file.
+     * tcpdump writes packets in the order it captured them (-U), so a marker sent after
+     * everything a test waited for proves all of that is in the file, however far behind
+     * a loaded machine left tcpdump; a quiet spell in the file's growth would prove
+     * nothing. Fails when the marker is not there within {@code within}.
      */
-    public void stop() throws IOException, InterruptedException {
-        long size = -1;
-        long deadline = System.nanoTime() + Duration.ofSeconds(3).toNanos();
-        while (System.nanoTime() < deadline) {
-            long now = Files.size(file);
-            if (now == size) {
-                break;
+    public void stopOnceSeen(byte[] marker, Duration within) throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + within.toNanos();
+        while (read(file).values().stream().noneMatch(bytes -> indexOf(bytes, marker) >= 0)) {
+            if (System.nanoTime() > deadline) {
+                tcpdump.destroy();
+                throw new IOException("the marker was not captured within " + within.toSeconds() + " s");
             }
-            size = now;
-            Thread.sleep(150);
+            Thread.sleep(20);
         }
         tcpdump.destroy();
         if (!tcpdump.waitFor(5, TimeUnit.SECONDS)) {

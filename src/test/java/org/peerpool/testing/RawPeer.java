@@ -27,13 +27,16 @@ import org.peerpool.wire.ProtocolViolationException;
  */
 public final class RawPeer implements Closeable {
 
+    /** How long a read or a connect may take: generous, as the machine may be loaded. */
+    private static final int WAIT_MS = 15_000;
+
     private final Socket socket;
     private final DataInputStream in;
     private final OutputStream out;
 
     private RawPeer(Socket socket) throws IOException {
         this.socket = socket;
-        socket.setSoTimeout(5000);
+        socket.setSoTimeout(WAIT_MS);
         socket.setTcpNoDelay(true);
         this.in = new DataInputStream(socket.getInputStream());
         this.out = socket.getOutputStream();
@@ -44,7 +47,7 @@ public final class RawPeer implements Closeable {
         Socket s = new Socket();
         s.setReuseAddress(true);
         s.bind(new InetSocketAddress(source, 0));
-        s.connect(target.toSocketAddress(), 5000);
+        s.connect(target.toSocketAddress(), WAIT_MS);
         return new RawPeer(s);
     }
 
@@ -53,7 +56,7 @@ public final class RawPeer implements Closeable {
         Socket s = new Socket();
         s.setReceiveBufferSize(receiveBuffer);
         s.bind(new InetSocketAddress(source, 0));
-        s.connect(target.toSocketAddress(), 5000);
+        s.connect(target.toSocketAddress(), WAIT_MS);
         return new RawPeer(s);
     }
 

@@ -128,7 +128,7 @@ class TlsConfigTest {
         for (var e : bad.entrySet()) {
             Files.writeString(nodes.ini(1), e.getValue().getKey());
             long expect = ++rejected;
-            Await.until(Duration.ofSeconds(5), () -> nodes.rejections(1) == expect,
+            Await.until(Duration.ofSeconds(15), () -> nodes.rejections(1) == expect,
                     () -> e.getKey() + " not rejected: RejectedCount " + nodes.rejections(1) + ", LastError "
                             + nodes.config(1, "LastError"));
             assertNames(e.getKey(), (String) nodes.config(1, "LastError"), e.getValue().getValue());
@@ -139,10 +139,10 @@ class TlsConfigTest {
 
         // The keystore in force turned to garbage under an unchanged INI: rejected too, naming it.
         nodes.save(1, good("optional"));
-        Await.until(Duration.ofSeconds(5), () -> "".equals(nodes.config(1, "LastError")), "the good file again");
+        Await.until(Duration.ofSeconds(15), () -> "".equals(nodes.config(1, "LastError")), "the good file again");
         long before = nodes.rejections(1);
         Files.write(nodes.keystore(1), GARBAGE);
-        Await.until(Duration.ofSeconds(5), () -> nodes.rejections(1) == before + 1,
+        Await.until(Duration.ofSeconds(15), () -> nodes.rejections(1) == before + 1,
                 () -> "garbage keystore in force not rejected: " + nodes.config(1, "LastError"));
         assertNames("keystore in force overwritten", (String) nodes.config(1, "LastError"), List.of(TlsNodes.KEYSTORE));
         assertEquals(pin1, nodes.pool(1, "LocalKeyPin"), "the key in force stays");
@@ -152,7 +152,7 @@ class TlsConfigTest {
         long reloads = nodes.reloads(1);
         nodes.installKey(1, Keys.get("n1"));
         nodes.save(1, good("required"));
-        Await.until(Duration.ofSeconds(5), () -> nodes.reloads(1) > reloads && "required".equals(nodes.pool(1, "TlsMode")),
+        Await.until(Duration.ofSeconds(15), () -> nodes.reloads(1) > reloads && "required".equals(nodes.pool(1, "TlsMode")),
                 () -> "the repaired file applies: " + nodes.config(1, "LastError"));
         assertEquals("", nodes.config(1, "LastError"));
         assertEquals(ids, nodes.ids(1, 2), "a pinned TLS link is allowed under required: untouched");

@@ -81,7 +81,7 @@ class TlsLinkTest {
         List<String> got = new java.util.concurrent.CopyOnWriteArrayList<>();
         n2.onPayload((from, topic, data) -> got.add(topic));
         n1.send(a2, "over-tls", new byte[100_000]).get(10, TimeUnit.SECONDS);
-        Await.until(Duration.ofSeconds(5), () -> got.contains("over-tls"), "payload over TLS");
+        Await.until(Duration.ofSeconds(15), () -> got.contains("over-tls"), "payload over TLS");
     }
 
     @Test

@@ -135,12 +135,17 @@ class TlsMeshTest {
             for (Agent a : plain.agents()) {
                 a.broadcast(TOPIC + "-plain", DATA.getBytes(StandardCharsets.UTF_8));
             }
-            Await.until(Duration.ofSeconds(5), () -> tlsGot.get() == 12 && plainGot.get() == 2,
+            Await.until(Duration.ofSeconds(15), () -> tlsGot.get() == 12 && plainGot.get() == 2,
                     () -> "payloads delivered: tls " + tlsGot + "/12, plain " + plainGot + "/2");
             assertEquals(Map.of(), wrong, "payloads arrived intact");
             // Every end has had an ANNOUNCE, so the capture holds some on every connection.
-            Await.until(Duration.ofSeconds(5), () -> announced(tls, MESH) && announced(plain, 5, 6), "ANNOUNCEs on every link");
-            capture.stop();
+            Await.until(Duration.ofSeconds(15), () -> announced(tls, MESH) && announced(plain, 5, 6), "ANNOUNCEs on every link");
+            // The ANNOUNCE node 5 sends after its next one (heartbeats are a second apart) leaves after all of the
+            // above arrived: once the capture holds it, it holds them.
+            long next = (Long) plain.peer(6, 5, "LastAnnounceSequence") + 2;
+            byte[] later = announce(plain.address(5));
+            later = java.nio.ByteBuffer.allocate(later.length + 8).put(later).putLong(next).array();
+            capture.stopOnceSeen(later, Duration.ofSeconds(15));
 
             // The control first: the markers are there for the plaintext pair.
             for (int i = 5; i <= 6; i++) {

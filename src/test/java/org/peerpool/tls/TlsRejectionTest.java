@@ -43,6 +43,9 @@ import static org.junit.jupiter.api.Assertions.fail;
 @Timeout(60)
 class TlsRejectionTest {
 
+    /** Every wait is for something that must happen; generous, as the machine may be loaded. */
+    private static final Duration WAIT = Duration.ofSeconds(15);
+
     private static final int REQUIRED = 2;
     private static final int OFF = 3;
     private static final int OPTIONAL = 4;
@@ -95,7 +98,7 @@ class TlsRejectionTest {
             try (TlsWire.Client c = TlsWire.connect(TestNet.ip(1), target, Keys.get("n1"))) {
                 Message m = c.handshakeAs(one);
                 assertTrue(m instanceof Message.HandshakeAck a && a.accepted(), "the pinned key is accepted: " + m);
-                Await.until(Duration.ofSeconds(2), () -> nodes.agent(node).pool().isConnected(one), "connected");
+                Await.until(WAIT, () -> nodes.agent(node).pool().isConnected(one), "connected");
                 assertEquals(Keys.get("n1").pin(), nodes.peer(node, 1, "PeerKeyPin"));
             }
         }
@@ -107,7 +110,7 @@ class TlsRejectionTest {
             Message.HandshakeAck ack = p.handshakeAs(one);
             assertFalse(ack.accepted(), "refused: " + ack);
             assertTrue(ack.reason().startsWith("key mismatch"), ack.reason());
-            assertTrue(p.awaitClosed(Duration.ofSeconds(3)), "and closed");
+            assertTrue(p.awaitClosed(WAIT), "and closed");
         }
         assertEquals(1L, nodes.pool(REQUIRED, "KeyMismatches"));
         // Under optional the same plaintext HANDSHAKE is let in: the peer may not have this node's pin yet.
@@ -125,7 +128,7 @@ class TlsRejectionTest {
                         "no byte back (a TLS alert or ServerHello would start 0x15 or 0x16), then EOF");
             }
             String prefix = nodes.address(OFF) + " - ";
-            Await.until(Duration.ofSeconds(2), () -> linesFrom(log, prefix, "127.0.0.7") == 1, () -> "" + log.messages());
+            Await.until(WAIT, () -> linesFrom(log, prefix, "127.0.0.7") == 1, () -> "" + log.messages());
             assertEquals(1, linesFrom(log, prefix, "127.0.0.1"), () -> "logged once per source IP: " + log.messages());
         }
         // And a plaintext node stays one: the same node takes a plaintext HANDSHAKE at once.
@@ -138,15 +141,15 @@ class TlsRejectionTest {
     private int helloToOffNode(java.net.InetAddress source) throws IOException {
         try (Socket s = new Socket()) {
             s.bind(new InetSocketAddress(source, 0));
-            s.connect(nodes.address(OFF).toSocketAddress(), 5000);
+            s.connect(nodes.address(OFF).toSocketAddress(), (int) WAIT.toMillis());
             s.getOutputStream().write(TlsWire.clientHello());
             s.getOutputStream().flush();
-            s.setSoTimeout(5000);
+            s.setSoTimeout((int) WAIT.toMillis());
             InputStream in = s.getInputStream();
             try {
                 return in.read();
             } catch (SocketTimeoutException e) {
-                fail("the off node neither answered nor closed within 5 s");
+                fail("the off node neither answered nor closed within " + WAIT.toSeconds() + " s");
                 return 0;
             } catch (SocketException e) {
                 return -1; // reset: closed, and nothing was sent back
@@ -189,7 +192,7 @@ class TlsRejectionTest {
             pair.save(2, new TlsNodes.Text(pair.address(2)).peer(pair.address(1), Keys.get("n1").pin())
                     .tls("required"));
             pair.startAll(1, 2);
-            Await.until(Duration.ofSeconds(10), () -> (Long) pair.pool(1, "KeyMismatches") >= 1
+            Await.until(WAIT, () -> (Long) pair.pool(1, "KeyMismatches") >= 1
                             && ((String) pair.peer(1, 2, "LastError")).startsWith("key mismatch"),
                     () -> "initiator counted the mismatch: KeyMismatches " + pair.pool(1, "KeyMismatches")
                             + ", LastError '" + pair.peer(1, 2, "LastError") + "'");
@@ -214,9 +217,9 @@ class TlsRejectionTest {
                 Message m = c.handshakeAs(stranger);
                 assertTrue(m instanceof Message.HandshakeAck a && a.accepted(),
                         "an unlisted lower peer over TLS, any key: " + m);
-                Await.until(Duration.ofSeconds(2), () -> open.agent(5).pool().isConnected(stranger), "connected");
+                Await.until(WAIT, () -> open.agent(5).pool().isConnected(stranger), "connected");
                 // The bean of a peer the node did not list comes with its ADDED event, on the event thread.
-                Await.until(Duration.ofSeconds(2), () -> open.hasPeerBean(5, 2), "the unlisted peer's bean");
+                Await.until(WAIT, () -> open.hasPeerBean(5, 2), "the unlisted peer's bean");
                 assertEquals(Keys.get("stranger").pin(), open.peer(5, 2, "PeerKeyPin"));
                 assertEquals(false, open.peer(5, 2, "Configured"));
             }
