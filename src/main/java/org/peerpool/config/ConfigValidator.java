@@ -207,6 +207,7 @@ final class ConfigValidator {
             throw new ConfigException(where("keystore") + ": keystore = " + name
                     + ": keystore_password is missing (required with keystore)", null, keystore);
         }
+        KeystoreFile.check(where("keystore"), keystore);
         try {
             LocalKey key = LocalKey.load(keystore, values.get("keystore_password").toCharArray());
             return TlsSettings.of(mode, key);

@@ -307,7 +307,9 @@ public final class ConfigWatcher implements ConfigControl, AutoCloseable {
             if (ks != null) {
                 d.update((byte) 0);
                 try {
-                    d.update(Files.readAllBytes(ks));
+                    // A FIFO or /dev/zero would be read forever: such a path counts by its name only.
+                    d.update(KeystoreFile.readable(ks) ? Files.readAllBytes(ks)
+                            : "not a regular file under the cap".getBytes(StandardCharsets.UTF_8));
                 } catch (IOException e) {
                     d.update(e.getClass().getName().getBytes(StandardCharsets.UTF_8));
                 }
