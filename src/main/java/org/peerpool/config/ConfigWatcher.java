@@ -17,6 +17,11 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 
 import org.slf4j.Logger;
@@ -64,6 +69,13 @@ public final class ConfigWatcher implements ConfigControl, AutoCloseable {
     private volatile State state = State.NEW;
     private Applier applier;
     private volatile Thread thread;
+    /**
+     * The one thread that reads, judges and applies the file. Checks asked for by the
+     * watch loop, JMX or a test queue up for it, so nothing of a check (the apply, its
+     * logging, the listeners) ever runs under a lock another caller waits on.
+     */
+    private volatile ExecutorService checker;
+    private volatile Thread checkerThread;
     private volatile WatchService watchService;
     /**
      * The keystore the file named at its last reading, valid or not: its content counts
@@ -96,6 +108,12 @@ public final class ConfigWatcher implements ConfigControl, AutoCloseable {
             throw new IllegalStateException("watcher for " + file + " is " + state);
         }
         this.applier = applyWith;
+        checker = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "peerpool-config-apply-" + file.getFileName());
+            t.setDaemon(true);
+            checkerThread = t;
+            return t;
+        });
         watchService = FileSystems.getDefault().newWatchService();
         register();
         watchKeystoreDir();
@@ -202,13 +220,44 @@ public final class ConfigWatcher implements ConfigControl, AutoCloseable {
     }
 
     /**
-     * Reads the file; applies it if its content changed and it validates. Only a
-     * running watcher applies anything. A file that does not validate is rejected once
-     * and not read again until it changes; a valid file whose apply failed (its port is
-     * taken, say) is not taken as seen, so the next check tries it again, logging
-     * the same failure only once.
+     * Runs one check on the checker thread and waits for its outcome: true when a new
+     * configuration was applied. Only a running watcher checks anything.
      */
-    synchronized boolean check() {
+    boolean check() {
+        ExecutorService c = checker;
+        if (state != State.RUNNING || c == null) {
+            return false;
+        }
+        if (Thread.currentThread() == checkerThread) {
+            // A listener or applier asking for a reload: it is already on the one thread that may check.
+            return checkOnce();
+        }
+        Future<Boolean> outcome;
+        try {
+            outcome = c.submit(this::checkOnce);
+        } catch (RejectedExecutionException stopped) {
+            return false;
+        }
+        try {
+            return outcome.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        } catch (ExecutionException e) {
+            log.warn("Config check of {} failed", file, e.getCause());
+            return false;
+        }
+    }
+
+    /**
+     * Reads the file; applies it if its content changed, a second reading a quiet
+     * interval later agrees (a file being written in chunks is not applied half done)
+     * and it validates. A file that does not validate is rejected once and not read
+     * again until it changes; a valid file whose apply failed (its port is taken, say)
+     * is not taken as seen, so the next check tries it again, logging the same failure
+     * only once. Runs on the checker thread only, so its state needs no lock.
+     */
+    private boolean checkOnce() {
         if (state != State.RUNNING) {
             return false;
         }
@@ -220,6 +269,11 @@ public final class ConfigWatcher implements ConfigControl, AutoCloseable {
         }
         byte[] digest = digest(text);
         if (Arrays.equals(digest, lastSeenDigest)) {
+            return false;
+        }
+        if (!steady(digest)) {
+            // Still being written: the writes that follow are events, and the periodic check comes anyway.
+            log.debug("{} changed while being read; checked again later", file);
             return false;
         }
         boolean retry = Arrays.equals(digest, failedApplyDigest);
@@ -263,6 +317,21 @@ public final class ConfigWatcher implements ConfigControl, AutoCloseable {
             }
         }
         return true;
+    }
+
+    /** Whether the file and its keystore still read as {@code digest} after {@link #QUIET_MS}. */
+    private boolean steady(byte[] digest) {
+        try {
+            Thread.sleep(QUIET_MS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+        try {
+            return Arrays.equals(digest, digest(ConfigLoader.readText(file)));
+        } catch (ConfigException e) {
+            return false;
+        }
     }
 
     /** A missing or unreadable file is rejected once, not on every periodic check. */
@@ -331,7 +400,7 @@ public final class ConfigWatcher implements ConfigControl, AutoCloseable {
     }
 
     /**
-     * Stops watching; the thread ends and the watch service is closed. Takes no lock a
+     * Stops watching; the threads end and the watch service is closed. Takes no lock a
      * running reload holds, so it may be called while a reload is being applied.
      */
     @Override
@@ -354,6 +423,18 @@ public final class ConfigWatcher implements ConfigControl, AutoCloseable {
                 t.join(2000);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
+            }
+        }
+        ExecutorService c = checker;
+        if (c != null) {
+            // A check in its quiet wait ends at once; one applying is let finish, briefly.
+            c.shutdownNow();
+            if (Thread.currentThread() != checkerThread) {
+                try {
+                    c.awaitTermination(2, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
             }
         }
     }

@@ -119,7 +119,7 @@ final class Closer {
 
     void removeEntryLocked(PeerEntry e, String reason) {
         state.assertLocked();
-        if (state.peersLocked().remove(e.address, e)) {
+        if (state.removeEntryLocked(e)) {
             state.events.emit(PeerEvent.Kind.REMOVED, e.address, null, reason, null);
         }
     }

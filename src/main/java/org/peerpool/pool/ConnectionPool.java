@@ -134,9 +134,9 @@ public final class ConnectionPool implements PoolView, PeerControl {
      * Applies a new configuration as a diff, atomically for readers: peers that joined
      * are registered (and dialed or awaited), peers that left are closed with GOODBYE
      * {@code removed from peer list}, untouched peers keep their connections. When this
-     * node's own address changed, every pair is judged again by the direction rule and
-     * a connection whose initiator would now be the other side is closed with GOODBYE
-     * {@code direction changed} (the caller has already moved the listener). A change of
+     * node's own address changed, every connection, made under the old address, is closed
+     * with GOODBYE {@code direction changed} and every pair formed again by the direction
+     * rule ({@link DirectionJudge}; the caller has already moved the listener). A change of
      * the TLS mode, a pin or the key re-judges every connection ({@link SecurityJudge}).
      * Other keys apply to connections made from now on.
      */
@@ -195,7 +195,7 @@ public final class ConnectionPool implements PoolView, PeerControl {
 
     private PeerEntry addEntryLocked(NodeAddress p) {
         PeerEntry e = new PeerEntry(p, true, state.clock.nanoTime());
-        state.peersLocked().put(p, e);
+        state.putEntryLocked(e);
         state.events.emit(PeerEvent.Kind.ADDED, p, null, "in the peer list", null);
         return e;
     }

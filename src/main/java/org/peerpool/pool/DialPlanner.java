@@ -169,6 +169,11 @@ final class DialPlanner {
         Dialer d = state.dialerLocked();
         // A dialer may report a failure on the calling thread, which then takes the lock itself.
         state.afterUnlockLocked(() -> {
+            // Dropped in the same locked section that planned it (a re-judge): never dialed,
+            // so no socket appears beside one that is still closing.
+            if (!state.locked(() -> startsLocked(c))) {
+                return;
+            }
             try {
                 d.dial(e.address, c);
             } catch (RuntimeException thrown) {
@@ -176,6 +181,14 @@ final class DialPlanner {
                 state.locked(() -> dialThrewLocked(e, c, thrown));
             }
         });
+    }
+
+    private static boolean startsLocked(Connection c) {
+        if (c.isClosing()) {
+            c.dialSettled();
+            return false;
+        }
+        return true;
     }
 
     private void dialThrewLocked(PeerEntry e, Connection c, RuntimeException thrown) {

@@ -1,12 +1,14 @@
 package org.peerpool.pool;
 
-import org.peerpool.PeerEvent.Direction;
-
 /**
- * Judges every pair again by the direction rule when this node's own address changed
- * (PROTOCOL.md section 6): a connection whose initiator would now be the other side is
- * closed with GOODBYE {@code direction changed}, every dial in flight starts over, and
- * the planner sets up each peer by the new rule. Every method needs the pool's lock.
+ * Judges every pair again when this node's own address changed (PROTOCOL.md section 6).
+ * Every connection is closed with GOODBYE {@code direction changed} and re-established
+ * by the direction rule from the new address: the peer identified each one by the old
+ * address, so one kept because its direction still holds would be the peer's link with
+ * an address this node no longer has, while the peer's entry for the new address waits
+ * for a dial this node refuses (the simulator found such pairs stuck for good). Every
+ * dial in flight starts over, and the planner sets up each peer by the new rule. Every
+ * method needs the pool's lock.
  */
 final class DirectionJudge {
 
@@ -24,12 +26,7 @@ final class DirectionJudge {
         state.assertLocked();
         for (PeerEntry e : state.peersLocked().values().toArray(new PeerEntry[0])) {
             Connection c = e.current;
-            if (c == null) {
-                continue;
-            }
-            boolean initiatedHere = c.direction() == Direction.OUTBOUND;
-            boolean reverseNow = initiatedHere != state.initiator(e.address);
-            if (reverseNow != c.isReverse()) {
+            if (c != null) {
                 closer.closeLocked(c, "direction changed", "direction changed: " + state.self() + " now "
                         + (state.initiator(e.address) ? "initiates" : "accepts") + " for " + e.address);
             }

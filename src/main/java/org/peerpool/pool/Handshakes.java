@@ -196,7 +196,7 @@ final class Handshakes {
         PeerEntry e = state.entryLocked(peer);
         if (e == null) {
             e = new PeerEntry(peer, false, state.clock.nanoTime());
-            state.peersLocked().put(peer, e);
+            state.putEntryLocked(e);
             state.events.emit(PeerEvent.Kind.ADDED, peer, null, "unlisted peer admitted", null);
         }
         c.identify(peer, reverse);

@@ -55,6 +55,13 @@ final class PeerEntry {
         }
     }
 
+    /** Takes over the sockets still closing of {@code before}, a removed entry for the same address. */
+    void adoptEnding(PeerEntry before) {
+        for (Connection c : before.ending) {
+            ended(c);
+        }
+    }
+
     /** True while a socket of a connection that ended here may still be open. */
     boolean socketsOpenLocked() {
         ending.removeIf(c -> !c.socketMayBeOpen());

@@ -34,7 +34,10 @@ final class PoolState {
     // Guarded by lock.
     private final List<Runnable> afterUnlock = new ArrayList<>();
     private int depth;
+    private long sections;
     private final Map<NodeAddress, PeerEntry> peers = new HashMap<>();
+    /** Sockets of removed entries still closing, kept so a new entry for the address waits for them. */
+    private final Map<NodeAddress, PeerEntry> departed = new HashMap<>();
     private final PendingHandshakes unidentified = new PendingHandshakes();
     private boolean accepting;
     private boolean dialing;
@@ -73,7 +76,9 @@ final class PoolState {
         T result;
         List<Runnable> deferred = null;
         synchronized (lock) {
-            depth++;
+            if (depth++ == 0) {
+                sections++;
+            }
             try {
                 result = work.get();
             } finally {
@@ -94,6 +99,15 @@ final class PoolState {
             }
         }
         return result;
+    }
+
+    /**
+     * How many outermost locked sections have begun: peer state changes only inside one, so
+     * the simulator re-checks a pool's invariants only when this moved. Read without the
+     * lock, it is exact only for a single-threaded caller, which the simulator is.
+     */
+    long sectionsBegun() {
+        return sections;
     }
 
     /** Fails (with -ea) when the calling thread does not hold the lock. */
@@ -129,6 +143,33 @@ final class PoolState {
     Map<NodeAddress, PeerEntry> peersLocked() {
         assertLocked();
         return peers;
+    }
+
+    /**
+     * Registers a new entry. A peer removed and listed again (or an unlisted peer that
+     * left and came back) may still have a socket closing here: the new entry takes it
+     * over, so it dials only once that socket is gone.
+     */
+    void putEntryLocked(PeerEntry e) {
+        assertLocked();
+        PeerEntry before = departed.remove(e.address);
+        if (before != null) {
+            e.adoptEnding(before);
+        }
+        peers.put(e.address, e);
+    }
+
+    /** Unregisters {@code e}; true if it was registered. */
+    boolean removeEntryLocked(PeerEntry e) {
+        assertLocked();
+        if (!peers.remove(e.address, e)) {
+            return false;
+        }
+        departed.values().removeIf(d -> !d.socketsOpenLocked());
+        if (e.socketsOpenLocked()) {
+            departed.put(e.address, e);
+        }
+        return true;
     }
 
     PeerEntry entryLocked(NodeAddress peer) {

@@ -18,17 +18,16 @@ public final class NodeAddress implements Comparable<NodeAddress> {
     private final byte[] ip16;
     private final int port;
     private final InetAddress ip;
-    // Derived once: addresses key every map of the pool and name the sender of every ANNOUNCE.
+    // Addresses key every map of the pool and name the sender of every ANNOUNCE: the hash is
+    // derived once, the text on first use (a benign race: every thread computes the same string).
     private final int hash;
-    private final String text;
+    private String text;
 
     private NodeAddress(InetAddress ip, int port) {
         this.ip = ip;
         this.ip16 = toSixteenBytes(ip);
         this.port = port;
         this.hash = 31 * Arrays.hashCode(ip16) + port;
-        String ipText = ipText(ip);
-        this.text = ip instanceof Inet4Address ? ipText + ":" + port : "[" + ipText + "]:" + port;
     }
 
     /** The address of {@code ip} (already an IP, never a name to resolve) and {@code port}. */
@@ -264,6 +263,12 @@ public final class NodeAddress implements Comparable<NodeAddress> {
     /** {@code IP:PORT} for IPv4, {@code [IP]:PORT} for IPv6. */
     @Override
     public String toString() {
-        return text;
+        String t = text;
+        if (t == null) {
+            String ipText = ipText(ip);
+            t = ip instanceof Inet4Address ? ipText + ":" + port : "[" + ipText + "]:" + port;
+            text = t;
+        }
+        return t;
     }
 }

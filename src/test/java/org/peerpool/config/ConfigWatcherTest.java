@@ -102,6 +102,38 @@ class ConfigWatcherTest {
         assertEquals(1, watcher.status().reloadCount());
     }
 
+    /**
+     * A file rewritten in place in two chunks 50 ms apart, with a check (as the periodic
+     * poll or a JMX reload would) reading it between the chunks: the half-written file,
+     * itself valid with one peer fewer, is never applied.
+     */
+    @Test
+    void aFileWrittenInTwoChunksIsNeverAppliedHalfDone() throws Exception {
+        List<NodeAddress> two = List.of(P2, P3);
+        List<NodeAddress> one = List.of(P3);
+        Path file = start(Ini.text(SELF, one));
+        for (int i = 0; i < 8; i++) {
+            List<NodeAddress> next = i % 2 == 0 ? two : one;
+            byte[] whole = Ini.text(SELF, next).getBytes(StandardCharsets.UTF_8);
+            int cut = Ini.text(SELF, next).lastIndexOf("peer = ");
+            Thread reader;
+            try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "rw")) {
+                raf.setLength(0);
+                raf.write(whole, 0, cut);
+                reader = new Thread(watcher::check);
+                reader.start();
+                Thread.sleep(50);
+                raf.write(whole, cut, whole.length - cut);
+            }
+            reader.join();
+            awaitPeers(next);
+        }
+        for (NodeConfig c : applied) {
+            assertTrue(c.peers().equals(two) || c.peers().equals(one), "half-written file applied: " + c.peers());
+        }
+        assertEquals(List.of(), List.copyOf(rejected));
+    }
+
     @Test
     void aCopyThatKeepsTheOldMtimeIsStillSeen() throws Exception {
         Path file = start(Ini.text(SELF, List.of(P2)));

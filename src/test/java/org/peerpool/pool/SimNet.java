@@ -52,8 +52,8 @@ final class SimNet {
         blocked.clear();
     }
 
-    SimSocket open(SimNode dialer, SimNode acceptor) {
-        SimSocket s = new SimSocket(++socketIds, dialer, acceptor);
+    SimSocket open(SimNode dialer, SimNode acceptor, NodeAddress to) {
+        SimSocket s = new SimSocket(++socketIds, dialer, acceptor, dialer.address(), to);
         sockets.add(s);
         return s;
     }

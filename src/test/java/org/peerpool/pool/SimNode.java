@@ -30,6 +30,10 @@ final class SimNode implements Dialer {
     final SimRun run;
     ConnectionPool pool;
     NodeConfig config;
+    /** {@code config.self()}, asked for at every step by the checks. */
+    private NodeAddress address;
+    /** The pool's locked-section count when {@link SimChecks} last checked it. */
+    long checkedAtSection = -1;
     SimTimer timer;
     SimTimer eventThread;
     boolean running;
@@ -54,15 +58,17 @@ final class SimNode implements Dialer {
     }
 
     NodeAddress address() {
-        return config.self();
+        return address;
     }
 
     void start(NodeConfig cfg) {
         life++;
         config = cfg;
+        address = cfg.self();
         timer = new SimTimer(world);
         eventThread = new SimTimer(world);
         pool = new ConnectionPool(cfg, timer, eventThread, world);
+        checkedAtSection = -1;
         pool.addPayloadListener((from, topic, data) -> run.delivered(this, from, topic, data));
         running = true;
         stopping = false;
@@ -73,6 +79,7 @@ final class SimNode implements Dialer {
     /** A saved edit of this node's file. */
     void apply(NodeConfig next) {
         config = next;
+        address = next.self();
         pool.apply(next);
     }
 
@@ -177,7 +184,7 @@ final class SimNode implements Dialer {
             failDial(myLife, attempt, new ConnectException("Connection refused"));
             return;
         }
-        SimSocket s = run.net.open(this, target);
+        SimSocket s = run.net.open(this, target, attempt.peer());
         InetSocketAddress mine = new InetSocketAddress(config.localIp(), 40000 + (int) (s.id % 20000));
         InetSocketAddress theirs = target.address().toSocketAddress();
         s.dialerEnd = new SimLink(this, s, true, mine, theirs);

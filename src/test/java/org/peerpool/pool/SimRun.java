@@ -38,6 +38,7 @@ final class SimRun {
     private final SimChecks checks;
     private final long faultEnd;
     private boolean quiet;
+    private Violation firstViolation;
     private long payloadIds;
 
     SimRun(long seed, int nodeCount, int faultMinutes, List<LocalKey> keys) {
@@ -99,6 +100,7 @@ final class SimRun {
         }
         world.runUntil(world.now() + SimWorld.seconds(1), () -> { });
         checks.sendsSettled();
+        rethrowViolation();
     }
 
     boolean quiet() {
@@ -130,9 +132,24 @@ final class SimRun {
         }
     }
 
+    /**
+     * A broken invariant. The first is also kept: one found inside a call of the pool
+     * (a dial) may be caught there as the call's failure, and must still end the run.
+     */
     Violation violation(String what) {
-        return new Violation("seed " + world.seed + ", step " + world.steps() + " at " + (world.now() / 1_000_000)
-                + " ms: " + what);
+        Violation v = new Violation("seed " + world.seed + ", step " + world.steps() + " at "
+                + (world.now() / 1_000_000) + " ms: " + what);
+        if (firstViolation == null) {
+            firstViolation = v;
+        }
+        return v;
+    }
+
+    /** Throws the first broken invariant, if one was found and swallowed. */
+    void rethrowViolation() {
+        if (firstViolation != null) {
+            throw firstViolation;
+        }
     }
 
     // ---------------------------------------------------------------- traffic
