@@ -19,9 +19,10 @@ import java.util.Objects;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 
 import org.slf4j.Logger;
@@ -108,12 +109,16 @@ public final class ConfigWatcher implements ConfigControl, AutoCloseable {
             throw new IllegalStateException("watcher for " + file + " is " + state);
         }
         this.applier = applyWith;
-        checker = Executors.newSingleThreadExecutor(r -> {
-            Thread t = new Thread(r, "peerpool-config-apply-" + file.getFileName());
-            t.setDaemon(true);
-            checkerThread = t;
-            return t;
-        });
+        ThreadPoolExecutor one = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(),
+                r -> {
+                    Thread t = new Thread(r, "peerpool-config-apply-" + file.getFileName());
+                    t.setDaemon(true);
+                    checkerThread = t;
+                    return t;
+                });
+        // Started now, not at the first check: a node's thread count stays what it was at start.
+        one.prestartCoreThread();
+        checker = one;
         watchService = FileSystems.getDefault().newWatchService();
         register();
         watchKeystoreDir();
