@@ -171,7 +171,8 @@ public final class Connection {
     void markEstablished(String seenIp, Message.Limits peerLimits, long ownHeartbeatMs) {
         this.observedIp = seenIp;
         this.peerMaxFrameBytes = peerLimits == null ? Message.Limits.ASSUMED_MAX_FRAME_BYTES : peerLimits.maxFrameBytes();
-        this.peerHeartbeatMs = peerLimits == null ? ownHeartbeatMs : peerLimits.heartbeatMs();
+        this.peerHeartbeatMs = peerLimits == null ? ownHeartbeatMs
+                : Math.min(peerLimits.heartbeatMs(), Message.Limits.MAX_HEARTBEAT_MS);
         this.connectedSince = Instant.ofEpochMilli(clock.wallMillis());
         if (direction == Direction.OUTBOUND) {
             // Attached when the TCP connect completed and HANDSHAKE went out: this is one round trip.

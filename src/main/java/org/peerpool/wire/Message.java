@@ -28,6 +28,11 @@ public sealed interface Message {
         public static final long MIN_FRAME_BYTES = 4096;
         /** The lowest {@code heartbeat_ms} a peer may announce. */
         public static final long MIN_HEARTBEAT_MS = 100;
+        /**
+         * The highest {@code heartbeat_ms} a receiver honours: above it counts as this much, so
+         * a peer cannot switch off its own idle timeout (PROTOCOL.md section 3).
+         */
+        public static final long MAX_HEARTBEAT_MS = 600_000;
         /** The frame limit assumed for a peer that sent no limits. */
         public static final long ASSUMED_MAX_FRAME_BYTES = 4194304;
     }
