@@ -29,11 +29,14 @@ final class HandshakeCheck {
      * @param known          whether an address is in this node's peer list
      * @param keyCheck       the connection's key judged against an address's pins: null,
      *                       or a rejection starting with {@code key mismatch}
+     * @param downgradeCheck the connection judged against what this node holds and has
+     *                       seen from an address: null, or a rejection starting with
+     *                       {@code downgrade refused}
      * @param hasConnection  whether this node already holds a connection with an address
      */
     static Result check(Message.Handshake h, InetAddress sourceIp, NodeAddress self, boolean acceptUnknown,
                         Predicate<NodeAddress> known, Function<NodeAddress, String> keyCheck,
-                        Predicate<NodeAddress> hasConnection) {
+                        Function<NodeAddress, String> downgradeCheck, Predicate<NodeAddress> hasConnection) {
         if (h.protocolVersion() != PROTOCOL_VERSION) {
             return reject("unsupported protocol version " + h.protocolVersion() + " (supported: " + PROTOCOL_VERSION + ")");
         }
@@ -57,6 +60,10 @@ final class HandshakeCheck {
         String keyRejection = keyCheck.apply(peer);
         if (keyRejection != null) {
             return reject(keyRejection);
+        }
+        String downgrade = downgradeCheck.apply(peer);
+        if (downgrade != null) {
+            return reject(downgrade);
         }
         if (reverse && hasConnection.test(peer)) {
             return reject("wrong direction: " + self + " is the initiator for " + peer + " and is connected");

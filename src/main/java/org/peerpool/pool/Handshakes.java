@@ -178,6 +178,12 @@ final class Handshakes {
                 a -> SecurityRules.responderCheck(cfg.tls().mode(), cfg.pinsOf(a), c.link().security()),
                 a -> {
                     PeerEntry e = state.entryLocked(a);
+                    return e == null ? null : SecurityRules.downgradeCheck(cfg.tls().mode(), cfg.pinsOf(a),
+                            e.current == null ? null : e.current.link().security(), c.link().security(),
+                            e.pinnedTlsSeen);
+                },
+                a -> {
+                    PeerEntry e = state.entryLocked(a);
                     return e != null && e.current != null;
                 });
         if (!r.accepted()) {
@@ -256,6 +262,10 @@ final class Handshakes {
         c.markEstablished(seenIp, peerLimits, TimeUnit.SECONDS.toMillis(cfg.heartbeatIntervalS()));
         c.link().readIdleSeconds(c.readIdleSeconds(cfg.idleTimeoutS()));
         e.current = c;
+        if (SecurityRules.strength(cfg.pinsOf(e.address), c.link().security()) == 2) {
+            // From now on, under optional, plaintext claiming this peer is an impostor until its pins change.
+            e.pinnedTlsSeen = true;
+        }
         planner.replanLocked(e, false);
         String line = "Connected to " + e.address + " (" + c.direction() + (c.isReverse() ? ", reverse" : "") + ")"
                 + (e.failedAttempts > 0 ? " after " + e.failedAttempts + " failed attempts" : "");

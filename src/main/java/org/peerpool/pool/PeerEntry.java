@@ -25,6 +25,11 @@ final class PeerEntry {
      * dial while any is, so the pair never has two sockets at once.
      */
     private final List<Connection> ending = new ArrayList<>(1);
+    /**
+     * The peer has connected over TLS with a key matching one of its pins since those
+     * pins last changed: under {@code optional}, plaintext claiming it is refused.
+     */
+    boolean pinnedTlsSeen;
     /** The next dial, waiting out its backoff delay. */
     ScheduledFuture<?> retry;
     /** The check that starts a reverse dial once the peer has been away long enough. */

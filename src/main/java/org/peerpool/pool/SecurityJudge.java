@@ -47,6 +47,10 @@ final class SecurityJudge {
         state.afterUnlockLocked(() -> log.info("{} - TLS settings changed (mode = {}, {} pinned peers{}); judging every"
                 + " connection again", next.self(), mode.word(), pinned, localPin == null ? "" : ", key " + localPin));
         for (PeerEntry e : state.peersLocked().values().toArray(new PeerEntry[0])) {
+            if (!previous.pinsOf(e.address).equals(next.pinsOf(e.address))) {
+                // New pins: whether the peer has proven one of them starts over.
+                e.pinnedTlsSeen = false;
+            }
             boolean dropped = false;
             Connection c = e.current;
             if (c != null) {

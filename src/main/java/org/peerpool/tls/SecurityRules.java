@@ -35,6 +35,41 @@ public final class SecurityRules {
         return null;
     }
 
+    /** How every refusal of a weaker connection starts, in logs and on the wire. */
+    public static final String DOWNGRADE_REFUSED = "downgrade refused";
+
+    /**
+     * How strongly {@code link} authenticates a peer with {@code pins}: 2 for TLS with a
+     * key matching a pin, 1 for TLS with a key no pin names, 0 for plaintext.
+     */
+    public static int strength(Set<KeyPin> pins, LinkSecurity link) {
+        if (!link.isTls()) {
+            return 0;
+        }
+        return pins.contains(link.peerPin()) ? 2 : 1;
+    }
+
+    /**
+     * The responder's downgrade check (PROTOCOL.md sections 4 and 7): null to go on, or a
+     * rejection starting with {@code downgrade refused}.
+     *
+     * @param held           what protects the connection this node holds with the peer, or null
+     * @param pinnedTlsSeen  whether the peer has connected over TLS with a key matching a pin
+     *                       since its pins last changed
+     */
+    public static String downgradeCheck(TlsMode mode, Set<KeyPin> pins, LinkSecurity held, LinkSecurity incoming,
+                                        boolean pinnedTlsSeen) {
+        int now = strength(pins, incoming);
+        if (held != null && strength(pins, held) > now) {
+            return DOWNGRADE_REFUSED + ": the connection held is " + (strength(pins, held) == 2
+                    ? "TLS with a pinned key" : "TLS") + ", this one " + (now == 0 ? "plaintext" : "TLS without a pin");
+        }
+        if (mode == TlsMode.OPTIONAL && now == 0 && !pins.isEmpty() && pinnedTlsSeen) {
+            return DOWNGRADE_REFUSED + ": plaintext from a pinned peer that has connected over TLS with its key";
+        }
+        return null;
+    }
+
     /**
      * Whether an open connection is still allowed after the settings changed: null if
      * so, otherwise why not (for the log; the connection closes with GOODBYE

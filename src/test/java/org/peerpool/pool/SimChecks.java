@@ -262,6 +262,12 @@ final class SimChecks {
         if (SecurityRules.responderCheck(h.tls().mode(), h.pinsOf(lo.address()), seenByHi) != null) {
             return null;
         }
+        // Under optional, a pinned peer once seen over TLS with its key is refused in plaintext.
+        PeerEntry atHi = hi.pool.state().locked(() -> hi.pool.state().entryLocked(lo.address()));
+        if (atHi != null && SecurityRules.downgradeCheck(h.tls().mode(), h.pinsOf(lo.address()), null, seenByHi,
+                atHi.pinnedTlsSeen) != null) {
+            return null;
+        }
         KeyPin loPin = l.tls().localKey() == null ? null : l.tls().localKey().pin();
         KeyPin hiPin = h.tls().localKey() == null ? null : h.tls().localKey().pin();
         if (SecurityRules.judge(l.tls().mode(), l.pinsOf(hi.address()), seenByLo, true, loPin) != null
