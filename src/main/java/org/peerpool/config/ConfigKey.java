@@ -50,6 +50,11 @@ public enum ConfigKey {
             NodeConfig::maxHandshaking, (b, v) -> b.maxHandshaking((int) v)),
     MAX_HANDSHAKING_PER_IP("security", "max_handshaking_per_ip", Applies.NEXT_HANDSHAKE, 8, 1, Integer.MAX_VALUE,
             NodeConfig::maxHandshakingPerIp, (b, v) -> b.maxHandshakingPerIp((int) v)),
+    MAX_UNKNOWN_PEERS("security", "max_unknown_peers", Applies.NEXT_HANDSHAKE, 64, 1, Integer.MAX_VALUE,
+            NodeConfig::maxUnknownPeers, (b, v) -> b.maxUnknownPeers((int) v)),
+    /** An IPv6 source counts by its /64: one host holds a whole /64. */
+    MAX_UNKNOWN_PEERS_PER_IP("security", "max_unknown_peers_per_ip", Applies.NEXT_HANDSHAKE, 4, 1, Integer.MAX_VALUE,
+            NodeConfig::maxUnknownPeersPerIp, (b, v) -> b.maxUnknownPeersPerIp((int) v)),
 
     TLS_MODE("tls", "mode", Applies.REJUDGE),
     KEYSTORE("tls", "keystore", Applies.REJUDGE),

@@ -48,6 +48,8 @@ public record NodeConfig(
         boolean acceptUnknownPeers,
         int maxHandshaking,
         int maxHandshakingPerIp,
+        int maxUnknownPeers,
+        int maxUnknownPeersPerIp,
         // [tls] and the pins on peer lines -- re-judge every connection (PROTOCOL.md section 7)
         TlsSettings tls,
         SortedMap<NodeAddress, SortedSet<KeyPin>> pins) {
@@ -78,6 +80,8 @@ public record NodeConfig(
         check(ConfigKey.MAX_PENDING_BYTES, maxPendingBytes);
         check(ConfigKey.MAX_HANDSHAKING, maxHandshaking);
         check(ConfigKey.MAX_HANDSHAKING_PER_IP, maxHandshakingPerIp);
+        check(ConfigKey.MAX_UNKNOWN_PEERS, maxUnknownPeers);
+        check(ConfigKey.MAX_UNKNOWN_PEERS_PER_IP, maxUnknownPeersPerIp);
         if (reconnectMaxMs < reconnectMinMs) {
             throw new IllegalArgumentException("reconnect_max_ms: " + reconnectMaxMs
                     + " (expected: >= reconnect_min_ms = " + reconnectMinMs + ")");
@@ -165,6 +169,8 @@ public record NodeConfig(
         private boolean acceptUnknownPeers;
         private int maxHandshaking;
         private int maxHandshakingPerIp;
+        private int maxUnknownPeers;
+        private int maxUnknownPeersPerIp;
         private TlsSettings tls = TlsSettings.OFF;
         private TreeMap<NodeAddress, SortedSet<KeyPin>> pins = new TreeMap<>();
 
@@ -195,6 +201,8 @@ public record NodeConfig(
         public Builder acceptUnknownPeers(boolean v) { acceptUnknownPeers = v; return this; }
         public Builder maxHandshaking(int v) { maxHandshaking = v; return this; }
         public Builder maxHandshakingPerIp(int v) { maxHandshakingPerIp = v; return this; }
+        public Builder maxUnknownPeers(int v) { maxUnknownPeers = v; return this; }
+        public Builder maxUnknownPeersPerIp(int v) { maxUnknownPeersPerIp = v; return this; }
         public Builder tls(TlsSettings v) { tls = v; return this; }
 
         /** Adds {@code peer}, if not listed yet, with pins for its key (merged with any it has). */
@@ -223,7 +231,7 @@ public record NodeConfig(
             return new NodeConfig(localIp, port, peers, handshakeTimeoutMs, keepaliveIdleS, keepaliveIntervalS,
                     keepaliveCount, reconnectMinMs, reconnectMaxMs, heartbeatIntervalS, idleTimeoutS,
                     reverseDialAfterS, maxFrameBytes, maxPendingBytes, acceptUnknownPeers, maxHandshaking,
-                    maxHandshakingPerIp, tls, pins);
+                    maxHandshakingPerIp, maxUnknownPeers, maxUnknownPeersPerIp, tls, pins);
         }
     }
 }

@@ -27,6 +27,8 @@ final class HandshakeCheck {
 
     /**
      * @param known          whether an address is in this node's peer list
+     * @param unknownFull    for an unlisted address: null, or the rejection starting with
+     *                       {@code too many unknown peers} when this node holds its fill
      * @param keyCheck       the connection's key judged against an address's pins: null,
      *                       or a rejection starting with {@code key mismatch}
      * @param downgradeCheck the connection judged against what this node holds and has
@@ -35,7 +37,8 @@ final class HandshakeCheck {
      * @param hasConnection  whether this node already holds a connection with an address
      */
     static Result check(Message.Handshake h, InetAddress sourceIp, NodeAddress self, boolean acceptUnknown,
-                        Predicate<NodeAddress> known, Function<NodeAddress, String> keyCheck,
+                        Predicate<NodeAddress> known, Function<NodeAddress, String> unknownFull,
+                        Function<NodeAddress, String> keyCheck,
                         Function<NodeAddress, String> downgradeCheck, Predicate<NodeAddress> hasConnection) {
         if (h.protocolVersion() != PROTOCOL_VERSION) {
             return reject("unsupported protocol version " + h.protocolVersion() + " (supported: " + PROTOCOL_VERSION + ")");
@@ -56,6 +59,10 @@ final class HandshakeCheck {
         // A reverse dial is only legitimate from a peer this node lists and would itself dial.
         if (!known.test(peer) && (!acceptUnknown || reverse)) {
             return reject("unknown peer: " + peer + " is not in the peer list of " + self);
+        }
+        String full = known.test(peer) ? null : unknownFull.apply(peer);
+        if (full != null) {
+            return reject(full);
         }
         String keyRejection = keyCheck.apply(peer);
         if (keyRejection != null) {

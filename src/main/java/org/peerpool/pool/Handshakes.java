@@ -23,6 +23,8 @@ import org.slf4j.LoggerFactory;
 final class Handshakes {
 
     private static final Logger log = LoggerFactory.getLogger(ConnectionPool.class);
+    /** How the refusal of an unlisted peer past max_unknown_peers(_per_ip) starts (PROTOCOL.md section 4). */
+    static final String TOO_MANY_UNKNOWN = "too many unknown peers";
 
     private final PoolState state;
     private final Closer closer;
@@ -175,6 +177,7 @@ final class Handshakes {
                     PeerEntry e = state.entryLocked(a);
                     return e != null && e.configured;
                 },
+                a -> unknownFullLocked(a, cfg),
                 a -> SecurityRules.responderCheck(cfg.tls().mode(), cfg.pinsOf(a), c.link().security()),
                 a -> {
                     PeerEntry e = state.entryLocked(a);
@@ -273,6 +276,36 @@ final class Handshakes {
         e.unloggedFailures = 0;
         sender.startHeartbeatLocked(c);
         state.events.emit(PeerEvent.Kind.CONNECTED, e.address, c.direction(), "", line);
+    }
+
+    /**
+     * Whether this node already holds its fill of unlisted peers, in total or from
+     * {@code a}'s IP (an IPv6 source by its /64): one host could otherwise claim every
+     * port on its IP, each claim an entry, a bean, a timer and a socket. A peer already
+     * held (its own redial) does not count against itself.
+     */
+    private String unknownFullLocked(NodeAddress a, NodeConfig cfg) {
+        if (state.entryLocked(a) != null) {
+            return null;
+        }
+        int total = 0;
+        int sameIp = 0;
+        for (PeerEntry e : state.peersLocked().values()) {
+            if (!e.configured) {
+                total++;
+                if (SourceGroup.same(e.address.ip(), a.ip())) {
+                    sameIp++;
+                }
+            }
+        }
+        if (total >= cfg.maxUnknownPeers()) {
+            return TOO_MANY_UNKNOWN + ": " + total + " unlisted peers held (max_unknown_peers)";
+        }
+        if (sameIp >= cfg.maxUnknownPeersPerIp()) {
+            return TOO_MANY_UNKNOWN + ": " + sameIp + " unlisted peers held from " + SourceGroup.describe(a.ip())
+                    + " (max_unknown_peers_per_ip)";
+        }
+        return null;
     }
 
     private boolean seenAsSelf(String ip) {

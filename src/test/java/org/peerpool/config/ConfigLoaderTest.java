@@ -80,10 +80,12 @@ class ConfigLoaderTest {
                 accept_unknown_peers = TRUE
                 max_handshaking = 9
                 max_handshaking_per_ip = 10
+                max_unknown_peers = 11
+                max_unknown_peers_per_ip = 12
                 """);
 
         assertEquals(new NodeConfig(ip("10.0.0.1"), 7200, List.of(addr("10.0.0.2:7200")),
-                1, 2, 3, 4, 5, 6, 7, 8, 0, 4096, 4100, true, 9, 10, TlsSettings.OFF, new TreeMap<>()), cfg);
+                1, 2, 3, 4, 5, 6, 7, 8, 0, 4096, 4100, true, 9, 10, 11, 12, TlsSettings.OFF, new TreeMap<>()), cfg);
     }
 
     @Test
