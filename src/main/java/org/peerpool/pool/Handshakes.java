@@ -79,6 +79,14 @@ final class Handshakes {
             closer.closeLocked(c, null, "attempt no longer wanted");
             return;
         }
+        // The trust manager checked the pin on a full handshake only: a resumed session skips it.
+        String mismatch = SecurityRules.pinCheck(state.config().pinsOf(c.peer()), c.link().security());
+        if (mismatch != null) {
+            state.counters.keyMismatches.incrementAndGet();
+            state.counters.handshakeFailures.incrementAndGet();
+            closer.closeLocked(c, null, mismatch);
+            return;
+        }
         sendHandshakeLocked(c);
     }
 

@@ -29,6 +29,16 @@ public final class SecurityRules {
         if (!link.isTls()) {
             return mode == TlsMode.REQUIRED ? KEY_MISMATCH + ": plaintext connection, and this node requires TLS" : null;
         }
+        return pinCheck(pins, link);
+    }
+
+    /**
+     * The peer's key against its pins, after a TLS handshake, full or resumed: a resumed
+     * one skips the trust manager, so this runs on both sides after every handshake. A key
+     * that cannot be read (null) matches no pin. Null to go on, or a rejection starting
+     * with {@code key mismatch}.
+     */
+    public static String pinCheck(Set<KeyPin> pins, LinkSecurity link) {
         if (!pins.isEmpty() && !pins.contains(link.peerPin())) {
             return KEY_MISMATCH + ": presented key " + link.peerPin() + " matches no pin of this address";
         }
