@@ -18,7 +18,8 @@ import org.slf4j.LoggerFactory;
  * includes the one-way network delay, a millisecond or less on a LAN. A peer whose
  * offset passes {@value #WARN_MS} ms (either way) gets one WARN, and one INFO once it
  * is back under {@value #CLEAR_MS} ms; the gap between the two keeps a clock near the
- * limit from logging on every heartbeat. A peer's samples outlive its connections
+ * limit from logging on every heartbeat, and at most one line per peer in ten minutes
+ * keeps a peer alternating its stamps from flipping them. A peer's samples outlive its connections
  * (its clock did not change because the link did) and go with its entry.
  */
 public final class ClockOffsets implements PeerListener {
@@ -28,6 +29,12 @@ public final class ClockOffsets implements PeerListener {
     static final int SAMPLES = 5;
     static final long WARN_MS = 2000;
     static final long CLEAR_MS = 1000;
+    /**
+     * The peer sets the stamps: one that alternates them could flip the WARN and the INFO
+     * every few heartbeats. At most one clock line per peer in this time; a state that
+     * changed meanwhile is logged once it has passed.
+     */
+    static final long LOG_EVERY_MS = 10 * 60_000;
 
     /** What a new sample changed, decided under the tracker's lock and logged after it. */
     private enum Change { NONE, DRIFTED, RECOVERED }
@@ -38,9 +45,23 @@ public final class ClockOffsets implements PeerListener {
         private int count;
         private int next;
         private boolean warned;
+        /** What the log last said (drifted or not), and when; -1: nothing logged yet. */
+        private boolean loggedWarned;
+        private long loggedAtMs = -1;
         private long median;
 
-        synchronized Change add(long offset) {
+        /** The change to log now, if the state differs from what was last logged and the limit allows. */
+        synchronized Change add(long offset, long nowMs) {
+            track(offset);
+            if (warned == loggedWarned || (loggedAtMs >= 0 && nowMs - loggedAtMs < LOG_EVERY_MS)) {
+                return Change.NONE;
+            }
+            loggedWarned = warned;
+            loggedAtMs = nowMs;
+            return warned ? Change.DRIFTED : Change.RECOVERED;
+        }
+
+        private void track(long offset) {
             ring[next] = offset;
             next = (next + 1) % SAMPLES;
             count = Math.min(count + 1, SAMPLES);
@@ -53,13 +74,9 @@ public final class ClockOffsets implements PeerListener {
             long off = Math.abs(median);
             if (!warned && off > WARN_MS) {
                 warned = true;
-                return Change.DRIFTED;
-            }
-            if (warned && off < CLEAR_MS) {
+            } else if (warned && off < CLEAR_MS) {
                 warned = false;
-                return Change.RECOVERED;
             }
-            return Change.NONE;
         }
 
         synchronized long median() {
@@ -84,7 +101,7 @@ public final class ClockOffsets implements PeerListener {
             return;
         }
         Tracker t = peers.computeIfAbsent(peer, p -> new Tracker());
-        Change change = t.add(timestampMs - arrivalMs);
+        Change change = t.add(timestampMs - arrivalMs, arrivalMs);
         if (change == Change.NONE) {
             return;
         }

@@ -263,9 +263,10 @@ final class Handshakes {
         if (!seenAsSelf(ack.yourIp())) {
             NodeAddress self = state.self();
             state.afterUnlockLocked(() -> log.warn("{} - Peer {} sees this node's connections coming from {}, not {}",
-                    self, c.peer(), ack.yourIp(), NodeAddress.ipText(self.ip())));
+                    self, c.peer(), LogText.printable(ack.yourIp()), NodeAddress.ipText(self.ip())));
         }
-        establishedLocked(e, c, ack.yourIp(), ack.limits());
+        // Shown on the Peer bean: the peer wrote it, so it is bounded and escaped like a log line.
+        establishedLocked(e, c, LogText.printable(ack.yourIp()), ack.limits());
     }
 
     private void establishedLocked(PeerEntry e, Connection c, String seenIp, Message.Limits peerLimits) {

@@ -3,17 +3,28 @@ package org.peerpool.pool;
 /**
  * Makes text a peer or a stranger sent safe to put in a log line: control characters
  * and line or paragraph separators are shown escaped ({@code \n}, {@code \u0007}), so
- * a crafted HANDSHAKE or GOODBYE cannot forge extra lines in the log.
+ * a crafted HANDSHAKE or GOODBYE cannot forge extra lines in the log; and cut to
+ * {@value #MAX_CHARS} characters, so a 64 KiB GOODBYE reason does not become a 64 KiB
+ * log line (or close reason on a bean).
  */
 final class LogText {
 
     private LogText() {
     }
 
+    static final int MAX_CHARS = 200;
+
     static String printable(String s) {
         if (s == null) {
             return "null";
         }
+        if (s.length() > MAX_CHARS) {
+            return escaped(s.substring(0, MAX_CHARS)) + "... (" + s.length() + " characters)";
+        }
+        return escaped(s);
+    }
+
+    private static String escaped(String s) {
         StringBuilder b = null;
         for (int i = 0; i < s.length(); i++) {
             char ch = s.charAt(i);

@@ -1,6 +1,8 @@
 package org.peerpool.transport;
 
 import java.io.IOException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 
 import org.apache.mina.core.service.IoHandlerAdapter;
 import org.apache.mina.core.session.AbstractIoSession;
@@ -22,7 +24,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Turns MINA session events into calls on the pool, for accepted and dialed
- * sessions alike. Holds no state of its own beyond the session's {@link Connection}.
+ * sessions alike. Holds no state of its own beyond the session's {@link Connection},
+ * and when it last printed the stack of an unexpected error.
  */
 final class SessionHandler extends IoHandlerAdapter {
 
@@ -31,7 +34,11 @@ final class SessionHandler extends IoHandlerAdapter {
 
     private static final Logger log = LoggerFactory.getLogger(SessionHandler.class);
 
+    /** A peer may be able to trigger an unexpected error at will: its stack prints at most this often. */
+    private static final long STACK_EVERY_NANOS = TimeUnit.MINUTES.toNanos(1);
+
     private final TransportEvents pool;
+    private final AtomicLong lastStackNanos = new AtomicLong(System.nanoTime() - STACK_EVERY_NANOS);
 
     SessionHandler(TransportEvents pool) {
         this.pool = pool;
@@ -112,7 +119,14 @@ final class SessionHandler extends IoHandlerAdapter {
             pool.onViolation(c, cause.getMessage());
         } else {
             if (!(cause instanceof IOException)) {
-                log.warn("Unexpected error on {}", session.getRemoteAddress(), cause);
+                long now = System.nanoTime();
+                long last = lastStackNanos.get();
+                if (now - last >= STACK_EVERY_NANOS && lastStackNanos.compareAndSet(last, now)) {
+                    log.warn("Unexpected error on {} (further stacks at most once a minute)", session.getRemoteAddress(),
+                            cause);
+                } else {
+                    log.debug("Unexpected error on {}: {}", session.getRemoteAddress(), cause.toString());
+                }
             }
             pool.onError(c, cause);
         }

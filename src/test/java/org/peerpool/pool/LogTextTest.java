@@ -20,6 +20,14 @@ class LogTextTest {
     }
 
     @Test
+    void aLongTextIsCutWithItsLengthNamed() {
+        String reason = "x".repeat(65_536);
+        String shown = LogText.printable(reason);
+        assertEquals("x".repeat(LogText.MAX_CHARS) + "... (65536 characters)", shown);
+        assertEquals("\\n".repeat(LogText.MAX_CHARS) + "... (300 characters)", LogText.printable("\n".repeat(300)));
+    }
+
+    @Test
     void nullIsShownAsNull() {
         assertEquals("null", LogText.printable(null));
     }
