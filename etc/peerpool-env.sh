@@ -8,6 +8,10 @@
 #   -XX:TieredStopAtLevel=1     the quick C1 compiler only: about half the start-up CPU; drop it
 #                               for a node that must push hundreds of MB/s of payloads
 #   -Xss512k                    thread stacks: peerpool's threads never recurse deeply
+#   -Xmx256m                    sized for [security] max_inbound_buffer_bytes (64 MiB by default:
+#                               large frames still arriving, all peers together) plus a frame's
+#                               decode per I/O thread and the rest of the node; raise both together.
+#                               Past the budget a node reads slower, it does not run out of heap.
 # bin/peerpool adds a class-data-sharing archive of its own (PEERPOOL_CDS=off to not).
 PEERPOOL_JVM_OPTS=${PEERPOOL_JVM_OPTS:-"-Xms16m -Xmx256m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xss512k -XX:+ExitOnOutOfMemoryError"}
 

@@ -56,6 +56,10 @@ public enum ConfigKey {
     MAX_UNKNOWN_PEERS_PER_IP("security", "max_unknown_peers_per_ip", Applies.NEXT_HANDSHAKE, 4, 1, Integer.MAX_VALUE,
             NodeConfig::maxUnknownPeersPerIp, (b, v) -> b.maxUnknownPeersPerIp((int) v)),
 
+    /** All peers' partly received large frames together; reads pause past it, and a sender sees TCP slow down. */
+    MAX_INBOUND_BUFFER_BYTES("security", "max_inbound_buffer_bytes", Applies.NEXT_FRAME, 67108864, 1048576,
+            Long.MAX_VALUE, NodeConfig::maxInboundBufferBytes, (b, v) -> b.maxInboundBufferBytes(v)),
+
     TLS_MODE("tls", "mode", Applies.REJUDGE),
     KEYSTORE("tls", "keystore", Applies.REJUDGE),
     KEYSTORE_PASSWORD("tls", "keystore_password", Applies.REJUDGE);
@@ -70,6 +74,8 @@ public enum ConfigKey {
         NEXT_HANDSHAKE,
         /** For the next reconnect delay this node waits out. */
         NEXT_DELAY,
+        /** For the next large frame that asks for room. */
+        NEXT_FRAME,
         /**
          * At once: every connection is judged again and one the new settings would not
          * allow is closed and re-established (PROTOCOL.md section 7); so are the pins on

@@ -50,6 +50,7 @@ public record NodeConfig(
         int maxHandshakingPerIp,
         int maxUnknownPeers,
         int maxUnknownPeersPerIp,
+        long maxInboundBufferBytes,
         // [tls] and the pins on peer lines -- re-judge every connection (PROTOCOL.md section 7)
         TlsSettings tls,
         SortedMap<NodeAddress, SortedSet<KeyPin>> pins) {
@@ -82,6 +83,7 @@ public record NodeConfig(
         check(ConfigKey.MAX_HANDSHAKING_PER_IP, maxHandshakingPerIp);
         check(ConfigKey.MAX_UNKNOWN_PEERS, maxUnknownPeers);
         check(ConfigKey.MAX_UNKNOWN_PEERS_PER_IP, maxUnknownPeersPerIp);
+        check(ConfigKey.MAX_INBOUND_BUFFER_BYTES, maxInboundBufferBytes);
         if (reconnectMaxMs < reconnectMinMs) {
             throw new IllegalArgumentException("reconnect_max_ms: " + reconnectMaxMs
                     + " (expected: >= reconnect_min_ms = " + reconnectMinMs + ")");
@@ -171,6 +173,7 @@ public record NodeConfig(
         private int maxHandshakingPerIp;
         private int maxUnknownPeers;
         private int maxUnknownPeersPerIp;
+        private long maxInboundBufferBytes;
         private TlsSettings tls = TlsSettings.OFF;
         private TreeMap<NodeAddress, SortedSet<KeyPin>> pins = new TreeMap<>();
 
@@ -203,6 +206,7 @@ public record NodeConfig(
         public Builder maxHandshakingPerIp(int v) { maxHandshakingPerIp = v; return this; }
         public Builder maxUnknownPeers(int v) { maxUnknownPeers = v; return this; }
         public Builder maxUnknownPeersPerIp(int v) { maxUnknownPeersPerIp = v; return this; }
+        public Builder maxInboundBufferBytes(long v) { maxInboundBufferBytes = v; return this; }
         public Builder tls(TlsSettings v) { tls = v; return this; }
 
         /** Adds {@code peer}, if not listed yet, with pins for its key (merged with any it has). */
@@ -231,7 +235,7 @@ public record NodeConfig(
             return new NodeConfig(localIp, port, peers, handshakeTimeoutMs, keepaliveIdleS, keepaliveIntervalS,
                     keepaliveCount, reconnectMinMs, reconnectMaxMs, heartbeatIntervalS, idleTimeoutS,
                     reverseDialAfterS, maxFrameBytes, maxPendingBytes, acceptUnknownPeers, maxHandshaking,
-                    maxHandshakingPerIp, maxUnknownPeers, maxUnknownPeersPerIp, tls, pins);
+                    maxHandshakingPerIp, maxUnknownPeers, maxUnknownPeersPerIp, maxInboundBufferBytes, tls, pins);
         }
     }
 }

@@ -18,8 +18,10 @@ import org.peerpool.wire.ProtocolViolationException;
  * (4096 bytes before the handshake, {@code max_frame_bytes} after it) is always the
  * one in force for that frame. A violation is passed on as a
  * {@link ProtocolViolationException} to {@code exceptionCaught}, and everything the
- * session sends after it is discarded. A partial frame is kept until it completes,
- * never more than one frame's worth.
+ * session sends after it is discarded. A partial frame is kept until it completes, in
+ * a buffer sized for it (never doubled on growth); a large one first gets its size from
+ * the node's {@link InboundBudget}, which may hold the session's reads until there is
+ * room.
  */
 public final class FrameDecoder extends IoFilterAdapter {
 
@@ -28,18 +30,42 @@ public final class FrameDecoder extends IoFilterAdapter {
     private static final int KEEP_BUFFER_BYTES = 8192;
 
     private final ToIntFunction<IoSession> maxBodyBytes;
+    private final InboundBudget budget;
 
     /**
      * @param maxBodyBytes the largest frame body accepted on a session right now; asked
      *                     before every frame, so it may change as soon as a handshake completes
+     * @param budget       the node's budget for large frames still arriving
      */
-    public FrameDecoder(ToIntFunction<IoSession> maxBodyBytes) {
+    FrameDecoder(ToIntFunction<IoSession> maxBodyBytes, InboundBudget budget) {
         this.maxBodyBytes = maxBodyBytes;
+        this.budget = budget;
     }
 
     private static final class State {
         IoBuffer remainder;
         boolean failed;
+        /** Bytes the budget granted to the large frame arriving now; 0 when none. */
+        long granted;
+    }
+
+    @Override
+    public void sessionClosed(NextFilter next, IoSession session) throws Exception {
+        State state = (State) session.getAttribute(STATE);
+        if (state != null) {
+            giveBack(state);
+            state.remainder = null;
+        }
+        budget.forget(session);
+        next.sessionClosed(session);
+    }
+
+    private void giveBack(State state) {
+        long g = state.granted;
+        if (g > 0) {
+            state.granted = 0;
+            budget.release(g);
+        }
     }
 
     @Override
@@ -59,7 +85,7 @@ public final class FrameDecoder extends IoFilterAdapter {
         }
         IoBuffer buf = in;
         if (state.remainder != null && state.remainder.position() > 0) {
-            state.remainder.put(in);
+            append(state, in);
             state.remainder.flip();
             buf = state.remainder;
         }
@@ -68,6 +94,7 @@ public final class FrameDecoder extends IoFilterAdapter {
         } catch (ProtocolViolationException e) {
             state.failed = true;
             state.remainder = null;
+            giveBack(state);
             in.position(in.limit());
             next.exceptionCaught(session, e);
             return;
@@ -85,7 +112,13 @@ public final class FrameDecoder extends IoFilterAdapter {
             if (length > limit) {
                 throw new ProtocolViolationException("frame length " + length + " over the limit of " + limit + " bytes");
             }
-            if (buf.remaining() < MessageCodec.HEADER_BYTES + length) {
+            long frameBytes = MessageCodec.HEADER_BYTES + length;
+            if (buf.remaining() < frameBytes) {
+                if (frameBytes > InboundBudget.SMALL_FRAME_BYTES && state.granted == 0
+                        && budget.request(session, frameBytes)) {
+                    state.granted = frameBytes;
+                }
+                // Not granted: the session's reads are suspended, and what arrived is kept (under one read's worth).
                 return;
             }
             int bodyStart = buf.position() + MessageCodec.HEADER_BYTES;
@@ -94,10 +127,25 @@ public final class FrameDecoder extends IoFilterAdapter {
             buf.position(bodyStart + (int) length);
             Message decoded = MessageCodec.decode(body);
             next.messageReceived(session, decoded);
+            // Delivered: its room goes to the next large frame, here or on a waiting session.
+            giveBack(state);
         }
         if (state.failed || session.isClosing()) {
             buf.position(buf.limit());
         }
+    }
+
+    /** Appends {@code in} to the remainder, growing it to exactly what is needed (never doubling). */
+    private static void append(State state, IoBuffer in) {
+        IoBuffer r = state.remainder;
+        if (r.remaining() < in.remaining()) {
+            long want = Math.max((long) r.position() + in.remaining(), state.granted);
+            IoBuffer bigger = IoBuffer.allocate((int) Math.min(Integer.MAX_VALUE, want));
+            r.flip();
+            bigger.put(r);
+            state.remainder = bigger;
+        }
+        state.remainder.put(in);
     }
 
     private static void keepRemainder(State state, IoBuffer buf) {
@@ -111,15 +159,14 @@ public final class FrameDecoder extends IoFilterAdapter {
             }
             return;
         }
-        if (buf == state.remainder) {
+        if (buf == state.remainder && (state.granted > 0 || buf.capacity() <= KEEP_BUFFER_BYTES
+                || buf.remaining() > KEEP_BUFFER_BYTES)) {
             buf.compact();
             return;
         }
-        if (state.remainder == null) {
-            state.remainder = IoBuffer.allocate(Math.max(buf.remaining(), 256)).setAutoExpand(true);
-        } else {
-            state.remainder.clear();
-        }
-        state.remainder.put(buf);
+        // What is left starts the next frame: a buffer its size (or the frame's, once granted), not the last one's.
+        IoBuffer kept = IoBuffer.allocate((int) Math.max(Math.max(buf.remaining(), 256), state.granted));
+        kept.put(buf);
+        state.remainder = kept;
     }
 }

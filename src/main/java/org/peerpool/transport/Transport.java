@@ -70,7 +70,7 @@ public final class Transport implements Dialer {
         FrameDecoder frames = new FrameDecoder(s -> {
             Connection c = SessionHandler.connectionOf(s);
             return c == null ? MessageCodec.MAX_HANDSHAKE_FRAME : c.maxBodyBytes();
-        });
+        }, new InboundBudget(() -> pool.config().maxInboundBufferBytes()));
         TcpKeepAliveFilter keepAlive = new TcpKeepAliveFilter(pool::config);
         acceptor.getFilterChain().addLast("keepalive", keepAlive);
         acceptor.getFilterChain().addLast(FirstByteFilter.NAME, new FirstByteFilter(this::answerTls));

@@ -82,10 +82,11 @@ class ConfigLoaderTest {
                 max_handshaking_per_ip = 10
                 max_unknown_peers = 11
                 max_unknown_peers_per_ip = 12
+                max_inbound_buffer_bytes = 2000000
                 """);
 
         assertEquals(new NodeConfig(ip("10.0.0.1"), 7200, List.of(addr("10.0.0.2:7200")),
-                1, 2, 3, 4, 5, 6, 7, 8, 0, 4096, 4100, true, 9, 10, 11, 12, TlsSettings.OFF, new TreeMap<>()), cfg);
+                1, 2, 3, 4, 5, 6, 7, 8, 0, 4096, 4100, true, 9, 10, 11, 12, 2000000, TlsSettings.OFF, new TreeMap<>()), cfg);
     }
 
     @Test

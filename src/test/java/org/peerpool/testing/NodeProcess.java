@@ -103,6 +103,14 @@ public final class NodeProcess {
         return out;
     }
 
+    /** An attribute of the Peer bean of {@code peer} on the node {@code self}, over JMX. */
+    public Object peerAttribute(NodeAddress self, NodeAddress peer, String attribute) throws Exception {
+        JMXServiceURL url = new JMXServiceURL("service:jmx:rmi:///jndi/rmi://127.0.0.1:" + jmxPort + "/jmxrmi");
+        try (JMXConnector c = JMXConnectorFactory.connect(url)) {
+            return c.getMBeanServerConnection().getAttribute(JmxNames.peer(self, peer), attribute);
+        }
+    }
+
     /** The last lines of the node's log. */
     public String tail() {
         try {

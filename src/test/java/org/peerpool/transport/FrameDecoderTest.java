@@ -159,7 +159,12 @@ class FrameDecoderTest {
     }
 
     private static FrameDecoder fixedLimit(int limit) {
-        return new FrameDecoder(s -> limit);
+        return decoder(s -> limit);
+    }
+
+    /** A decoder whose budget never holds a frame back (the budget has its own tests). */
+    private static FrameDecoder decoder(ToIntFunction<IoSession> limit) {
+        return new FrameDecoder(limit, new InboundBudget(() -> Long.MAX_VALUE));
     }
 
     /**
@@ -469,7 +474,7 @@ class FrameDecoderTest {
     @Test
     void limitIsAskedForTheSessionTheFrameArrivedOn() throws Exception {
         List<IoSession> asked = new ArrayList<>();
-        FrameDecoder decoder = new FrameDecoder(s -> {
+        FrameDecoder decoder = decoder(s -> {
             asked.add(s);
             return HANDSHAKE_LIMIT;
         });
@@ -490,7 +495,7 @@ class FrameDecoderTest {
         };
         Message ack = new Message.HandshakeAck(true, "127.0.0.2", "127.0.0.3:7100", "");
         Message big = payloadWithBody(100_000);
-        feed(new FrameDecoder(limit), stream(ack, big));
+        feed(decoder(limit), stream(ack, big));
         assertEquals(List.of(ack, big), next.received);
         assertTrue(next.caught.isEmpty(), () -> "unexpected: " + next.caught);
     }
@@ -502,14 +507,14 @@ class FrameDecoderTest {
         Message big = payloadWithBody(HANDSHAKE_LIMIT + 1);
 
         // Too big for the first frame...
-        feed(new FrameDecoder(limit), frame(big));
+        feed(decoder(limit), frame(big));
         assertOneViolation();
 
         // ...but fine as the second, whether in the same read or split across reads.
         next = new RecordingNextFilter();
         session = new DummySession();
         Message first = new Message.Handshake(1, "127.0.0.2:7100");
-        feed(new FrameDecoder(limit), stream(first, big));
+        feed(decoder(limit), stream(first, big));
         assertEquals(List.of(first, big), next.received);
         assertTrue(next.caught.isEmpty());
 
@@ -517,7 +522,7 @@ class FrameDecoderTest {
         for (int k = 0; k <= all.length; k += 97) {
             next = new RecordingNextFilter();
             DummySession s = new DummySession();
-            FrameDecoder decoder = new FrameDecoder(limit);
+            FrameDecoder decoder = decoder(limit);
             feed(decoder, s, all, 0, k);
             feed(decoder, s, all, k, all.length);
             assertEquals(List.of(first, big), next.received, "split at " + k);
@@ -530,7 +535,7 @@ class FrameDecoderTest {
         // The limit is asked anew for each frame, so a lower limit also takes effect at once.
         ToIntFunction<IoSession> limit = s -> next.received.isEmpty() ? HANDSHAKE_LIMIT : 16;
         Message first = new Message.Goodbye("ok");
-        feed(new FrameDecoder(limit), stream(first, payloadWithBody(17), new Message.Goodbye("after")));
+        feed(decoder(limit), stream(first, payloadWithBody(17), new Message.Goodbye("after")));
         assertEquals(List.of(first), next.received);
         assertOneViolation();
     }
