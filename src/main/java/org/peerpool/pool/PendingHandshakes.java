@@ -22,9 +22,9 @@ final class PendingHandshakes {
     private final LinkedHashSet<Connection> waiting = new LinkedHashSet<>();
     private final Map<InetAddress, Integer> perIp = new HashMap<>();
 
-    /** Adds {@code c}; false (nothing added) when its IP already has {@code perIpLimit} waiting. */
+    /** Adds {@code c}; false (nothing added) when its IP (an IPv6 /64) already has {@code perIpLimit} waiting. */
     boolean admit(Connection c, int perIpLimit) {
-        InetAddress ip = c.link().remoteAddress().getAddress();
+        InetAddress ip = SourceGroup.key(c.link().remoteAddress().getAddress());
         int n = perIp.getOrDefault(ip, 0);
         if (n >= perIpLimit) {
             return false;
@@ -58,7 +58,7 @@ final class PendingHandshakes {
 
     void remove(Connection c) {
         if (waiting.remove(c)) {
-            InetAddress ip = c.link().remoteAddress().getAddress();
+            InetAddress ip = SourceGroup.key(c.link().remoteAddress().getAddress());
             perIp.computeIfPresent(ip, (k, n) -> n <= 1 ? null : n - 1);
         }
     }

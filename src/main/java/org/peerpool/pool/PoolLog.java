@@ -76,7 +76,8 @@ final class PoolLog {
     void warnRepeatedLocked(String kind, InetSocketAddress from, String message) {
         state.assertLocked();
         NodeAddress self = state.self();
-        String ip = from == null ? "?" : NodeAddress.ipText(from.getAddress());
+        // Per source, an IPv6 one by its /64: one host holds every address in it.
+        String ip = from == null ? "?" : SourceGroup.describe(from.getAddress());
         // The message may quote what a stranger sent; it is an argument, never a format string.
         String text = LogText.printable(message.replaceFirst("\\{}", Matcher.quoteReplacement(String.valueOf(from))));
         long held = repeats.admit(kind + " " + ip, state.clock.nanoTime());

@@ -2,6 +2,7 @@ package org.peerpool.pool;
 
 import java.net.Inet4Address;
 import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.util.Arrays;
 
 /**
@@ -17,23 +18,25 @@ final class SourceGroup {
     }
 
     static boolean same(InetAddress a, InetAddress b) {
-        if (a instanceof Inet4Address || b instanceof Inet4Address) {
-            return a.equals(b);
+        return key(a).equals(key(b));
+    }
+
+    /** The group as an address: an IPv4 address itself, an IPv6 one with its last 64 bits zero. */
+    static InetAddress key(InetAddress a) {
+        if (a instanceof Inet4Address) {
+            return a;
         }
-        return Arrays.equals(a.getAddress(), 0, IPV6_GROUP_BYTES, b.getAddress(), 0, IPV6_GROUP_BYTES);
+        byte[] b = a.getAddress();
+        Arrays.fill(b, IPV6_GROUP_BYTES, b.length, (byte) 0);
+        try {
+            return InetAddress.getByAddress(b);
+        } catch (UnknownHostException e) {
+            throw new IllegalStateException("16 bytes are an IPv6 address", e);
+        }
     }
 
     /** The group for a log line: the IPv4 address, or the IPv6 /64. */
     static String describe(InetAddress a) {
-        if (a instanceof Inet4Address) {
-            return a.getHostAddress();
-        }
-        byte[] b = Arrays.copyOf(a.getAddress(), 16);
-        Arrays.fill(b, IPV6_GROUP_BYTES, 16, (byte) 0);
-        try {
-            return InetAddress.getByAddress(b).getHostAddress() + "/64";
-        } catch (java.net.UnknownHostException e) {
-            throw new IllegalStateException("16 bytes are an IPv6 address", e);
-        }
+        return a instanceof Inet4Address ? a.getHostAddress() : key(a).getHostAddress() + "/64";
     }
 }
