@@ -6,8 +6,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
@@ -43,6 +44,8 @@ public final class Agent implements AutoCloseable {
      * within {@link ConnectionPool#CLOSE_MAX_MS}; this is only the backstop.
      */
     private static final long STOP_WAIT_MS = ConnectionPool.CLOSE_MAX_MS + 3000;
+    /** Peer events queued for the listeners at most; past it they are dropped and counted (PeerEventsDropped). */
+    public static final int EVENT_QUEUE_MAX = 100_000;
 
     private enum Phase { NEW, LISTENING, RUNNING, STOPPED }
 
@@ -64,7 +67,8 @@ public final class Agent implements AutoCloseable {
         timer = new ScheduledThreadPoolExecutor(1, r -> daemon(r, "peerpool-timer-" + name));
         timer.setRemoveOnCancelPolicy(true);
         timer.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
-        events = Executors.newSingleThreadExecutor(r -> daemon(r, "peerpool-events-" + name));
+        events = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(EVENT_QUEUE_MAX),
+                r -> daemon(r, "peerpool-events-" + name));
         pool = new ConnectionPool(b.config, timer, events);
         transport = new Transport(pool.transportEvents(), name, b.ioThreads, b.dialGate);
         mbeanServer = b.mbeanServer;

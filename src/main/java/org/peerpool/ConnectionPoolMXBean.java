@@ -79,6 +79,10 @@ public interface ConnectionPoolMXBean {
             + "their HANDSHAKE: from one source IP (max_handshaking_per_ip) or in total (max_handshaking)")
     long getHandshakesRefused();
 
+    @Description("Peer events (and their INFO lines) dropped since start because the listeners fell "
+            + Agent.EVENT_QUEUE_MAX + " events behind; never waited for, so no I/O thread stalls")
+    long getPeerEventsDropped();
+
     @Description("Connections that completed their handshake since start")
     long getConnectionsOpened();
 

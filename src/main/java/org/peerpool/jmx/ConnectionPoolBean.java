@@ -113,6 +113,11 @@ final class ConnectionPoolBean implements ConnectionPoolMXBean {
     }
 
     @Override
+    public long getPeerEventsDropped() {
+        return pool.peerEventsDropped();
+    }
+
+    @Override
     public long getConnectionsOpened() {
         return pool.history().connectionsOpened();
     }

@@ -348,6 +348,11 @@ public final class ConnectionPool implements PoolView, PeerControl {
     }
 
     @Override
+    public long peerEventsDropped() {
+        return state.events.dropped();
+    }
+
+    @Override
     public long connectAttempts() {
         return state.counters.connectAttempts.get();
     }

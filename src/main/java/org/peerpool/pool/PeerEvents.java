@@ -4,7 +4,9 @@ import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 
 import org.peerpool.PayloadListener;
@@ -21,7 +23,8 @@ import org.slf4j.LoggerFactory;
  * emitted them, on the events executor, each with its INFO line for the operator
  * (written there too, so console I/O never holds the pool's lock or delays an I/O
  * thread); payloads go to their listeners on the I/O thread they arrived on. A
- * listener that throws is logged and the others still run.
+ * listener that throws is logged and the others still run. The queue to the listeners
+ * is bounded by its executor; an event past it is dropped and counted, never waited for.
  */
 final class PeerEvents {
 
@@ -32,6 +35,7 @@ final class PeerEvents {
     private final PoolClock clock;
     private final List<PeerListener> peerListeners = new CopyOnWriteArrayList<>();
     private final List<PayloadListener> payloadListeners = new CopyOnWriteArrayList<>();
+    private final AtomicLong dropped = new AtomicLong();
 
     /** @param events runs tasks one at a time, in submission order */
     PeerEvents(Executor events, Supplier<NodeAddress> self, PoolClock clock) {
@@ -88,9 +92,18 @@ final class PeerEvents {
                     }
                 }
             });
-        } catch (RejectedExecutionException stopped) {
-            // The agent has stopped and its event thread is gone: nobody is left to tell.
+        } catch (RejectedExecutionException refused) {
+            // Stopped: nobody is left to tell. Otherwise the queue is full (a listener far behind): the event is
+            // dropped and counted rather than the pool's lock, and the I/O thread holding it, waiting for room.
+            if (!(events instanceof ExecutorService es && es.isShutdown())) {
+                dropped.incrementAndGet();
+            }
         }
+    }
+
+    /** Events dropped because the queue to the listeners was full. */
+    long dropped() {
+        return dropped.get();
     }
 
     /** Hands {@code p} to the payload listeners, unless the close of {@code c} has begun. */

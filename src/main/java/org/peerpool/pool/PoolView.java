@@ -60,6 +60,9 @@ public interface PoolView {
     /** Strangers' connections refused or dropped by the handshake bounds. */
     long handshakesRefused();
 
+    /** Peer events dropped because the listeners were too far behind (their queue was full). */
+    long peerEventsDropped();
+
     long connectAttempts();
 
     long handshakeFailures();
