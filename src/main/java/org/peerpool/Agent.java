@@ -121,10 +121,10 @@ public final class Agent implements AutoCloseable {
         }
 
         /**
-         * Dials to destinations this refuses fail as if unreachable. For tests that need a
-         * one-way firewall; a real node keeps the default, which refuses nothing.
+         * Dials to destinations this refuses fail as if unreachable. A test seam for a
+         * one-way firewall, not part of the embedder's API; a real node refuses nothing.
          */
-        public Builder dialGate(Predicate<NodeAddress> gate) {
+        Builder dialGate(Predicate<NodeAddress> gate) {
             dialGate = gate;
             return this;
         }
@@ -308,11 +308,23 @@ public final class Agent implements AutoCloseable {
         return pool.broadcast(new Message.Payload(topic, data));
     }
 
+    /** Hands every PAYLOAD received to {@code listener}, on the I/O thread it arrived on. */
     public void onPayload(PayloadListener listener) {
         pool.addPayloadListener(listener);
     }
 
+    /** Stops handing payloads to {@code listener}. */
+    public void removePayloadListener(PayloadListener listener) {
+        pool.removePayloadListener(listener);
+    }
+
+    /** Tells {@code listener} of every peer event, one at a time, in order, on the event thread. */
     public void onPeerEvent(PeerListener listener) {
         pool.addPeerListener(listener);
+    }
+
+    /** Stops telling {@code listener} of peer events. */
+    public void removePeerListener(PeerListener listener) {
+        pool.removePeerListener(listener);
     }
 }
