@@ -9,6 +9,8 @@ import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -16,6 +18,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -75,8 +78,22 @@ public final class ConfigLoader {
         return parseWithWarnings(text, fileName).config();
     }
 
-    /** Validates config text already read, keeping the warnings for the log. */
+    /**
+     * Validates config text already read, keeping the warnings for the log. No message or
+     * warning shows {@code keystore_password}: {@code ***} stands in its place.
+     */
     public static LoadResult parseWithWarnings(String text, String fileName) throws ConfigException {
+        Secrets secrets = Secrets.in(text);
+        LoadResult r;
+        try {
+            r = parseUnmasked(text, fileName);
+        } catch (ConfigException e) {
+            throw secrets.mask(e);
+        }
+        return new LoadResult(r.config(), r.warnings().stream().map(secrets::mask).toList());
+    }
+
+    private static LoadResult parseUnmasked(String text, String fileName) throws ConfigException {
         // Editors on Windows may start a UTF-8 file with a byte order mark.
         String body = text.startsWith("\uFEFF") ? text.substring(1) : text;
         if (body.isBlank()) {
@@ -96,8 +113,18 @@ public final class ConfigLoader {
         return new ConfigValidator(fileName, dir, scan.entries(), ini).validate();
     }
 
-    /** The file's text (strict UTF-8), or a one-line reason it cannot be read. */
+    /**
+     * The file's text (strict UTF-8), or a one-line reason it cannot be read. A text
+     * holding {@code keystore_password} is refused unless the file is readable by its
+     * owner only (DESIGN.md A2); start-up and every reload read the file through here.
+     */
     public static String readText(Path file) throws ConfigException {
+        String text = readAny(file);
+        checkOwnerOnly(file, text);
+        return text;
+    }
+
+    private static String readAny(Path file) throws ConfigException {
         if (Files.isDirectory(file)) {
             throw new ConfigException(file + ": is a directory (expected a config file)");
         }
@@ -114,6 +141,35 @@ public final class ConfigLoader {
         } catch (IOException e) {
             throw new ConfigException(file + ": cannot read file (" + oneLine(e.getMessage()) + ")", e);
         }
+    }
+
+    /**
+     * Refuses {@code text}, read from {@code file}, when it holds {@code keystore_password}
+     * and the file's mode lets its group or others read it. A file system without POSIX
+     * modes is not checked.
+     */
+    static void checkOwnerOnly(Path file, String text) throws ConfigException {
+        if (!Secrets.held(text)) {
+            return;
+        }
+        Set<PosixFilePermission> mode;
+        try {
+            mode = Files.getPosixFilePermissions(file);
+        } catch (UnsupportedOperationException e) {
+            return;
+        } catch (IOException e) {
+            throw new ConfigException(file + ": holds " + Secrets.KEY + " but its mode cannot be read ("
+                    + oneLine(e.getMessage()) + ")", e);
+        }
+        if (mode.contains(PosixFilePermission.GROUP_READ) || mode.contains(PosixFilePermission.OTHERS_READ)) {
+            throw new ConfigException(file + ": holds " + Secrets.KEY + " but is readable by group or others ("
+                    + PosixFilePermissions.toString(mode) + "); chmod 600 " + shellWord(file.toString()));
+        }
+    }
+
+    /** {@code s} as one shell word, quoted only when it needs to be, for a command to copy. */
+    static String shellWord(String s) {
+        return s.matches("[A-Za-z0-9_./+:@%=,-]+") ? s : "'" + s.replace("'", "'\\''") + "'";
     }
 
     // ---- the line scan ----
@@ -150,7 +206,8 @@ public final class ConfigLoader {
             }
             Matcher kv = KEY_VALUE.matcher(line);
             if (!kv.matches()) {
-                throw at(file, n, "'" + line + "': expected key = value, a [section] header or a comment");
+                throw at(file, n, "'" + Secrets.line(line)
+                        + "': expected key = value, a [section] header or a comment");
             }
             String key = kv.group(1);
             checkKey(file, n, section, key);
@@ -204,6 +261,7 @@ public final class ConfigLoader {
         if (raw.isEmpty() || isComment(raw)) {
             throw at(file, n, key + " has no value");
         }
+        String shown = Secrets.value(key, raw);
         char quote = raw.charAt(0);
         if (quote == '"' || quote == '\'') {
             int close = 1;
@@ -211,20 +269,21 @@ public final class ConfigLoader {
                 close += raw.charAt(close) == '\\' ? 2 : 1;
             }
             if (close >= raw.length()) {
-                throw at(file, n, key + " = " + raw + ": expected a closing " + quote);
+                throw at(file, n, key + " = " + shown + ": expected a closing " + quote);
             }
             String rest = raw.substring(close + 1).strip();
             if (!rest.isEmpty() && !isComment(rest)) {
-                throw at(file, n, key + " = " + raw + ": expected nothing but a comment after the closing " + quote);
+                throw at(file, n, key + " = " + shown + ": expected nothing but a comment after the closing " + quote);
             }
             return raw.substring(0, close + 1);
         }
         String value = raw.substring(0, commentStart(raw)).strip();
+        shown = Secrets.value(key, value);
         if (value.indexOf('"') >= 0 || value.indexOf('\'') >= 0) {
-            throw at(file, n, key + " = " + value + ": expected quotes around the whole value or none");
+            throw at(file, n, key + " = " + shown + ": expected quotes around the whole value or none");
         }
         if (value.endsWith("\\")) {
-            throw at(file, n, key + " = " + value + ": a trailing '\\' (line continuation) is not supported");
+            throw at(file, n, key + " = " + shown + ": a trailing '\\' (line continuation) is not supported");
         }
         return value;
     }

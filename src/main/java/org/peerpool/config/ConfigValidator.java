@@ -31,7 +31,8 @@ import static org.peerpool.config.ConfigLoader.detail;
  * Turns the entries {@link ConfigLoader}'s line scan found, and the values
  * INIConfiguration read for them, into a {@link NodeConfig}: every key checked against
  * what it may hold, errors naming the file, line, key, value and what was expected,
- * warnings for what loads but deserves a look. One use per file.
+ * warnings for what loads but deserves a look. One use per file. It quotes values, but
+ * never {@code keystore_password}'s ({@link Secrets}).
  */
 final class ConfigValidator {
 
@@ -302,6 +303,7 @@ final class ConfigValidator {
     }
 
     private ConfigException bad(String key, String value, String expected) {
-        return new ConfigException(where(key) + ": " + key + " = " + value + ": expected " + expected);
+        return new ConfigException(where(key) + ": " + key + " = " + Secrets.value(key, value)
+                + ": expected " + expected);
     }
 }

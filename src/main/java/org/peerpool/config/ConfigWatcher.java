@@ -270,6 +270,8 @@ public final class ConfigWatcher implements ConfigControl, AutoCloseable {
         try {
             text = ConfigLoader.readText(file);
         } catch (ConfigException e) {
+            // Missing, unreadable, or holding keystore_password while others may read it: once it
+            // reads again (a chmod 600 alone will do), its content counts as changed and is judged.
             return rejectOnce(new byte[0], e.getMessage());
         }
         byte[] digest = digest(text);

@@ -11,6 +11,7 @@ import java.util.concurrent.TimeUnit;
 
 import org.peerpool.config.ConfigLoader;
 import org.peerpool.config.NodeConfig;
+import org.peerpool.testing.Ini;
 import org.peerpool.tls.KeyPin;
 import org.peerpool.tls.LocalKey;
 import org.peerpool.wire.NodeAddress;
@@ -77,7 +78,7 @@ final class BenchKeys {
                 .append("[tls]\nmode = required\nkeystore = ").append(own.file().toAbsolutePath())
                 .append("\nkeystore_password = ").append(own.password()).append('\n');
         Path file = dir.resolve(name + ".ini");
-        Files.writeString(file, ini, StandardCharsets.UTF_8);
+        Ini.writeOwnerOnly(file, ini.toString()); // it holds keystore_password
         return ConfigLoader.load(file);
     }
 }

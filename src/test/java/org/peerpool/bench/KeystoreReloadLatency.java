@@ -1,7 +1,6 @@
 package org.peerpool.bench;
 
 import java.net.InetAddress;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -12,6 +11,7 @@ import org.peerpool.Agent;
 import org.peerpool.config.ConfigControl;
 import org.peerpool.config.ConfigWatcher;
 import org.peerpool.pool.PeerSnapshot;
+import org.peerpool.testing.Ini;
 import org.peerpool.wire.NodeAddress;
 
 /**
@@ -43,11 +43,11 @@ final class KeystoreReloadLatency {
 
         Path etc = Files.createDirectories(dir.resolve("etc"));
         Path file = etc.resolve("peerpool.ini");
-        Files.writeString(file, ini(self, peer + " " + peerKey.pin(), "../keys/node.p12", password),
-                StandardCharsets.UTF_8);
+        // Both hold keystore_password: owner-only, or the node refuses them.
+        Ini.writeOwnerOnly(file, ini(self, peer + " " + peerKey.pin(), "../keys/node.p12", password));
         Path otherFile = etc.resolve("peer.ini");
-        Files.writeString(otherFile, ini(peer, self + " " + own.get(0).pin() + " " + own.get(1).pin(),
-                peerKey.file().toAbsolutePath().toString(), peerKey.password()), StandardCharsets.UTF_8);
+        Ini.writeOwnerOnly(otherFile, ini(peer, self + " " + own.get(0).pin() + " " + own.get(1).pin(),
+                peerKey.file().toAbsolutePath().toString(), peerKey.password()));
 
         int n = s.reloadSamples();
         long[] inForce = new long[n];

@@ -105,6 +105,13 @@ class KeygenIT {
 
         Files.writeString(ini, Files.readString(ini) + "[tls]\nmode = optional\nkeystore = node.p12\n"
                 + "keystore_password = " + password + "\n");
+        // As keygen says: the INI now holds the password, and the node refuses it until chmod 600.
+        Result exposed = peerpool(conf, "pin");
+        assertEquals(1, exposed.exit(), exposed.all());
+        assertTrue(exposed.err().contains("readable by group or others") && exposed.err().contains("chmod 600 '" + ini
+                + "'"), exposed.all());
+        assertTrue(!exposed.all().contains(password), "the password is not shown:\n" + exposed.all());
+        Files.setPosixFilePermissions(ini, Set.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE));
         Result pin = peerpool(conf, "pin");
         assertEquals(0, pin.exit(), pin.all());
         String expected = spkiPin(ks, password);
@@ -124,8 +131,9 @@ class KeygenIT {
         String lines = "mode = optional\nkeystore = node.p12\nkeystore_password = " + group(PASSWORD, made.out()) + "\n";
         String sample = Files.readString(ini);
         assertTrue(sample.contains("\nmode = off\n"), "the sample's [tls] has mode = off");
-        // What the operator is told: those lines in place of the section's mode line.
+        // What the operator is told: those lines in place of the section's mode line, and chmod 600.
         Files.writeString(ini, sample.replace("\nmode = off\n", "\n" + lines));
+        Files.setPosixFilePermissions(ini, Set.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE));
         Result pin = peerpool(conf, "pin");
         assertEquals(0, pin.exit(), "the edited sample file loads: " + pin.all());
         assertEquals(group(PIN, made.out()), pin.out().strip());

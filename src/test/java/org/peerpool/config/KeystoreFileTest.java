@@ -12,6 +12,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.peerpool.testing.Ini;
 
 /** A keystore path naming something other than a small regular file is refused before it is read. */
 @Timeout(30)
@@ -22,7 +23,7 @@ class KeystoreFileTest {
 
     private String refused(Path keystore) throws Exception {
         Path ini = dir.resolve("node.ini");
-        Files.writeString(ini, "[network]\nlocal_ip = 127.0.0.1\n[tls]\nmode = optional\nkeystore = "
+        Ini.writeOwnerOnly(ini, "[network]\nlocal_ip = 127.0.0.1\n[tls]\nmode = optional\nkeystore = "
                 + keystore + "\nkeystore_password = hunter2\n");
         ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(ini));
         assertTrue(e.getMessage().contains("keystore = " + keystore), e.getMessage());

@@ -5,7 +5,11 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFileAttributeView;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
+import java.util.Set;
 
 import org.peerpool.wire.NodeAddress;
 
@@ -31,15 +35,50 @@ public final class Ini {
         return b.toString();
     }
 
-    /** Saves in place: truncate, then write (what most tools do). */
+    /**
+     * Saves in place: truncate, then write (what most tools do). A text holding
+     * {@code keystore_password} goes into a file readable by its owner only, made so before
+     * the text is written, as an operator must keep it (DESIGN.md A2).
+     */
     public static void writeInPlace(Path file, String text) throws IOException {
+        if (holdsPassword(text)) {
+            ownerOnly(file);
+        }
         Files.writeString(file, text, StandardCharsets.UTF_8);
     }
 
-    /** Saves as vim and many editors do: write a temporary file, then rename it over. */
+    /** Saves as vim and many editors do: write a temporary file, then rename it over (owner-only as above). */
     public static void writeThenRename(Path file, String text) throws IOException {
         Path tmp = file.resolveSibling(file.getFileName() + ".tmp~");
+        if (holdsPassword(text)) {
+            ownerOnly(tmp);
+        }
         Files.writeString(tmp, text, StandardCharsets.UTF_8);
         Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    /** Writes {@code text} to {@code file}, which is readable by its owner only (mode 600) from its first byte. */
+    public static Path writeOwnerOnly(Path file, String text) throws IOException {
+        ownerOnly(file);
+        return Files.writeString(file, text, StandardCharsets.UTF_8);
+    }
+
+    /**
+     * Makes {@code file} readable and writable by its owner only (mode 600), creating it
+     * empty if missing; does nothing on a file system without POSIX modes.
+     */
+    public static void ownerOnly(Path file) throws IOException {
+        if (Files.getFileAttributeView(file.toAbsolutePath().getParent(), PosixFileAttributeView.class) == null) {
+            return;
+        }
+        Set<PosixFilePermission> mode = PosixFilePermissions.fromString("rw-------");
+        if (!Files.exists(file)) {
+            Files.createFile(file, PosixFilePermissions.asFileAttribute(mode));
+        }
+        Files.setPosixFilePermissions(file, mode);
+    }
+
+    private static boolean holdsPassword(String text) {
+        return text.contains("keystore_password");
     }
 }
