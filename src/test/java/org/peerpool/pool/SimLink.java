@@ -1,5 +1,8 @@
 package org.peerpool.pool;
 
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.SocketOption;
@@ -27,7 +30,12 @@ final class SimLink implements Link {
     private record InFlight(Message message, int bytes, CompletableFuture<Void> written) {
     }
 
-    static java.util.Map<String, Integer> DEBUG = Boolean.getBoolean("sim.debug") ? new java.util.concurrent.ConcurrentHashMap<>() : null;
+    /**
+     * With {@code -Dsim.closeReasons=true}: how often each close reason came up across all
+     * seeds (numbers folded), printed at the end, to see which paths the runs reach.
+     */
+    static final Map<String, Integer> CLOSE_REASONS = Boolean.getBoolean("sim.closeReasons")
+            ? new ConcurrentHashMap<>() : null;
 
     final SimNode node;
     final SimSocket socket;
@@ -263,8 +271,8 @@ final class SimLink implements Link {
 
     /** The socket is closed here: the pool hears of it, the other end reads end-of-stream. */
     void finishClose() {
-        if (DEBUG != null && connection != null) {
-            DEBUG.merge(String.valueOf(connection.closeReason()).replaceAll("[0-9]+", "N"), 1, Integer::sum);
+        if (CLOSE_REASONS != null && connection != null) {
+            CLOSE_REASONS.merge(String.valueOf(connection.closeReason()).replaceAll("[0-9]+", "N"), 1, Integer::sum);
         }
         open = false;
         failHeld();

@@ -89,8 +89,8 @@ class SimulationTest {
         long wallMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
         System.out.printf("simulation: %d seeds of %d nodes, %d simulated minutes in all, %d events, %d ms wall%n",
                 count, NODES, TimeUnit.NANOSECONDS.toMinutes(simulatedNanos.get()), steps.get(), wallMs);
-        if (SimLink.DEBUG != null) {
-            SimLink.DEBUG.entrySet().stream().sorted((a, b) -> b.getValue() - a.getValue()).limit(25)
+        if (SimLink.CLOSE_REASONS != null) {
+            SimLink.CLOSE_REASONS.entrySet().stream().sorted((a, b) -> b.getValue() - a.getValue()).limit(40)
                     .forEach(e -> System.out.println(e.getValue() + "  " + e.getKey()));
         }
         if (!failures.isEmpty()) {
