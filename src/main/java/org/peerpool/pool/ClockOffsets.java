@@ -6,7 +6,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 
 import org.peerpool.PeerEvent;
-import org.peerpool.PeerListener;
 import org.peerpool.wire.NodeAddress;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -22,7 +21,7 @@ import org.slf4j.LoggerFactory;
  * keeps a peer alternating its stamps from flipping them. A peer's samples outlive its connections
  * (its clock did not change because the link did) and go with its entry.
  */
-public final class ClockOffsets implements PeerListener {
+public final class ClockOffsets {
 
     private static final Logger log = LoggerFactory.getLogger(ConnectionPool.class);
 
@@ -127,8 +126,8 @@ public final class ClockOffsets implements PeerListener {
         return peers.containsKey(peer);
     }
 
-    @Override
-    public void onPeerEvent(PeerEvent e) {
+    /** Forgets a peer once it is REMOVED; fed by the pool's own event queue, not by callers. */
+    void onPeerEvent(PeerEvent e) {
         if (e.kind() == PeerEvent.Kind.REMOVED) {
             peers.remove(e.peer());
         }

@@ -71,8 +71,9 @@ public final class ConnectionPool implements PoolView, PeerControl {
         sender = new Sender(state, closer);
         Handshakes handshakes = new Handshakes(state, closer, sender, planner);
         callbacks = new TransportCallbacks(state, handshakes, closer, planner, clocks);
-        state.events.add(history);
-        state.events.add(clocks);
+        // Fed by method reference: PoolView hands both out read-only, so no caller can feed them events.
+        state.events.add(history::onPeerEvent);
+        state.events.add(clocks::onPeerEvent);
     }
 
     /** The state itself, for the simulator's checks in this package. */

@@ -15,7 +15,6 @@ import java.util.Set;
 import java.util.TreeMap;
 
 import org.peerpool.PeerEvent;
-import org.peerpool.PeerListener;
 import org.peerpool.wire.NodeAddress;
 
 /**
@@ -28,7 +27,7 @@ import org.peerpool.wire.NodeAddress;
  * peers are kept, older ones dropped, so unlisted peers coming and going cannot grow
  * it without bound.
  */
-public final class PeerHistory implements PeerListener {
+public final class PeerHistory {
 
     /** How many disconnects each peer keeps, newest first. */
     public static final int RECENT = 10;
@@ -64,8 +63,8 @@ public final class PeerHistory implements PeerListener {
     private long opened;
     private long closed;
 
-    @Override
-    public synchronized void onPeerEvent(PeerEvent e) {
+    /** Records one peer event; fed by the pool's own event queue, not by callers. */
+    synchronized void onPeerEvent(PeerEvent e) {
         switch (e.kind()) {
             case ADDED -> gone.remove(e.peer());
             case REMOVED -> forgetOldest(e.peer());

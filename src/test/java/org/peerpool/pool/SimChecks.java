@@ -222,7 +222,7 @@ final class SimChecks {
                             + ") but not connected " + (settleNanos / 1_000_000) + " ms after the faults stopped: "
                             + lo.pool.snapshot(hi.address()) + " / " + hi.pool.snapshot(lo.address()));
                 }
-                if (c.isReverse()) {
+                if (c.isReverse() && !canonicalWouldDowngrade(lo, hi, tls)) {
                     throw run.violation("pair " + lo + " - " + hi + " rests on a reverse connection");
                 }
                 if (tls && !c.link().security().isTls()) {
@@ -231,6 +231,24 @@ final class SimChecks {
                 }
             }
         }
+    }
+
+    /**
+     * Whether the higher node refuses the lower one's canonical dial as {@code downgrade
+     * refused} because the reverse connection it holds is more strongly authenticated
+     * (it pins the lower node, which does not pin it back): then the pair rightly rests on
+     * the reverse one (PROTOCOL.md section 4).
+     */
+    private static boolean canonicalWouldDowngrade(SimNode lo, SimNode hi, boolean tls) {
+        Set<KeyPin> pins = hi.config.pinsOf(lo.address());
+        LinkSecurity canonical = tls ? new LinkSecurity("TLSv1.3", "x", lo.config.tls().localKey().pin(),
+                hi.config.tls().localKey().pin()) : LinkSecurity.PLAINTEXT;
+        Connection held = hi.pool.state().locked(() -> {
+            PeerEntry e = hi.pool.state().entryLocked(lo.address());
+            return e == null ? null : e.current;
+        });
+        return held != null && SecurityRules.strength(pins, held.link().security())
+                > SecurityRules.strength(pins, canonical);
     }
 
     /**
