@@ -88,7 +88,12 @@ public final class Main {
     private static void writePidFile(Path file, Logger log) {
         try {
             Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-            Files.writeString(tmp, ProcessHandle.current().pid() + "\n");
+            // Created new, never opened through a link someone left in its place (O_EXCL: a symlink is not followed).
+            if (Files.isSymbolicLink(tmp) || Files.isRegularFile(tmp, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                Files.delete(tmp);
+            }
+            Files.writeString(tmp, ProcessHandle.current().pid() + "\n", java.nio.file.StandardOpenOption.CREATE_NEW,
+                    java.nio.file.StandardOpenOption.WRITE);
             Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
                     java.nio.file.StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException e) {

@@ -75,6 +75,8 @@ class OperatorIT {
         List<String> cmd = new ArrayList<>(List.of(command));
         cmd.set(0, HOME.resolve(cmd.get(0)).toString());
         ProcessBuilder pb = new ProcessBuilder(cmd).directory(tmp.toFile());
+        // CI runs as root, which bin/peerpool refuses unless told (rootIsRefusedWithoutR tests that).
+        pb.environment().put("PEERPOOL_ALLOW_ROOT", "yes");
         pb.environment().putAll(env);
         Path out = Files.createTempFile(tmp, "out", ".txt");
         Path err = Files.createTempFile(tmp, "err", ".txt");

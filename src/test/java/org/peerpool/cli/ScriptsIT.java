@@ -34,6 +34,7 @@ import org.peerpool.testing.TestNet;
 import org.peerpool.wire.NodeAddress;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -65,6 +66,8 @@ class ScriptsIT {
         List<String> cmd = new ArrayList<>(List.of(command));
         cmd.set(0, home.resolve(cmd.get(0)).toString());
         ProcessBuilder pb = new ProcessBuilder(cmd).directory(tmp.toFile());
+        // CI runs as root, which bin/peerpool refuses unless told (rootIsRefusedWithoutR tests that).
+        pb.environment().put("PEERPOOL_ALLOW_ROOT", "yes");
         pb.environment().putAll(env);
         pb.environment().values().removeIf(v -> v == null);
         Path out = Files.createTempFile(tmp, "out", ".txt");
@@ -233,6 +236,44 @@ class ScriptsIT {
         Files.copy(HOME.resolve("etc/log4j2.xml"), conf.resolve("log4j2.xml"));
         Files.writeString(conf.resolve("peerpool-env.sh"), "PEERPOOL_JVM_OPTS=\"-Xmx64m -XX:TieredStopAtLevel=1\"\n");
         return conf;
+    }
+
+    /**
+     * Issue 18, local control: {@code bin/peerpool start} refuses root unless given
+     * {@code -R} (as Cassandra's does), and its output and pid files are made new, never
+     * written through a link someone left in their place.
+     */
+    @Test
+    void rootNeedsRAndNoFileIsWrittenThroughALink() throws Exception {
+        int port = TestNet.freePort(2);
+        Path conf = confDir(port);
+        Path runDir = Files.createDirectories(tmp.resolve("run"));
+        Path victim = Files.writeString(tmp.resolve("victim.txt"), "keep me\n");
+        Files.createSymbolicLink(runDir.resolve("peerpool.out"), victim);
+        Files.createSymbolicLink(runDir.resolve("peerpool.pid.tmp"), victim);
+        Map<String, String> env = Map.of("PEERPOOL_CONF", conf.toString(), "PEERPOOL_RUN", runDir.toString(),
+                "PEERPOOL_ALLOW_ROOT", "no");
+        cleanups.add(() -> {
+            try {
+                run(env, HOME, "bin/peerpool", "stop");
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        boolean root = "0".equals(new String(new ProcessBuilder("id", "-u").start().getInputStream().readAllBytes())
+                .trim());
+        if (root) {
+            Result refused = run(env, HOME, "bin/peerpool", "start");
+            assertEquals(1, refused.exit(), refused.all());
+            assertTrue(refused.err().contains("as root") && refused.err().contains("-R"), refused.err());
+            assertFalse(Files.exists(runDir.resolve("peerpool.pid")), "nothing started");
+        }
+        Result start = run(env, HOME, "bin/peerpool", "start", "-R");
+        assertEquals(0, start.exit(), start.all());
+        assertEquals("keep me\n", Files.readString(victim), "neither file was written through its link");
+        assertFalse(Files.isSymbolicLink(runDir.resolve("peerpool.out")), "the output file is a new file");
+        assertTrue(Files.readString(runDir.resolve("peerpool.pid")).trim().matches("[0-9]+"));
+        assertEquals(0, run(env, HOME, "bin/peerpool", "stop").exit());
     }
 
     @Test
