@@ -10,6 +10,7 @@ import java.nio.file.StandardWatchEventKinds;
 import java.nio.file.WatchEvent;
 import java.nio.file.WatchKey;
 import java.nio.file.WatchService;
+import java.nio.file.attribute.FileTime;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
@@ -267,6 +268,7 @@ public final class ConfigWatcher implements ConfigControl, AutoCloseable {
             return false;
         }
         String text;
+        FileTime writtenAt = modified(file);
         try {
             text = ConfigLoader.readText(file);
         } catch (ConfigException e) {
@@ -278,7 +280,7 @@ public final class ConfigWatcher implements ConfigControl, AutoCloseable {
         if (Arrays.equals(digest, lastSeenDigest)) {
             return false;
         }
-        if (!steady(digest)) {
+        if (!steady(digest, writtenAt)) {
             // Still being written: the writes that follow are events, and the periodic check comes anyway.
             log.debug("{} changed while being read; checked again later", file);
             return false;
@@ -326,8 +328,13 @@ public final class ConfigWatcher implements ConfigControl, AutoCloseable {
         return true;
     }
 
-    /** Whether the file and its keystore still read as {@code digest} after {@link #QUIET_MS}. */
-    private boolean steady(byte[] digest) {
+    /**
+     * Whether the file was left alone for {@link #QUIET_MS}: not written since
+     * {@code writtenAt} (a program rewriting it in chunks over and over leaves the same
+     * half at every reading, so equal readings alone are not enough) and still reading,
+     * with its keystore, as {@code digest}.
+     */
+    private boolean steady(byte[] digest, FileTime writtenAt) {
         try {
             Thread.sleep(QUIET_MS);
         } catch (InterruptedException e) {
@@ -335,9 +342,19 @@ public final class ConfigWatcher implements ConfigControl, AutoCloseable {
             return false;
         }
         try {
-            return Arrays.equals(digest, digest(ConfigLoader.readText(file)));
+            return writtenAt != null && writtenAt.equals(modified(file))
+                    && Arrays.equals(digest, digest(ConfigLoader.readText(file)));
         } catch (ConfigException e) {
             return false;
+        }
+    }
+
+    /** When the file was last written (to the nanosecond where the file system keeps it), or null. */
+    private static FileTime modified(Path f) {
+        try {
+            return Files.getLastModifiedTime(f);
+        } catch (IOException e) {
+            return null;
         }
     }
 
