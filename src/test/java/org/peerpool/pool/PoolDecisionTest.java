@@ -66,25 +66,29 @@ class PoolDecisionTest {
         SimScript s = new SimScript(2, keys);
         s.plan(1).reverseDialAfterS = 5;
         NodeAddress lo = s.addr(0);
+        // The one-way firewall: the lower node's canonical dials hang for good...
         s.block(0, 1, true);
+        // ...and the higher node's reverse dials hang too, until its way opens below.
         s.block(1, 0, true);
         s.act(() -> {
             s.start(0);
             s.start(1);
         });
-        s.runUntil("the higher node reverse-dials the lower one", () -> {
-            Connection a = s.attempt(1, lo);
-            return a != null && a.isReverse();
-        }, 6000);
+        // A responder with reverse dials on that is not connected waits for exactly one thing.
         s.always("the higher node has exactly one reason to change while apart from the lower one", () -> {
             int reasons = s.reasons(1, lo);
             return s.current(1, lo) != null || reasons == 1 ? null : reasons + " reasons";
         });
+        s.runUntil("the higher node reverse-dials the lower one", () -> {
+            Connection a = s.attempt(1, lo);
+            return a != null && a.isReverse();
+        }, 6000);
 
         s.plan(1).stage = SimPlan.Stage.OPTIONAL;
         s.act(() -> s.save(1));
         assertNull(s.attempt(1, lo), "the reverse dial set up under TLS off was dropped");
 
+        // The lower node's side becomes reachable while the dropped dial still hangs.
         s.runFor(1000);
         s.act(() -> s.block(1, 0, false));
         s.runUntil("the pair connects on a reverse connection", () -> s.paired(0, 1), 10_000);
@@ -106,10 +110,11 @@ class PoolDecisionTest {
         NodeAddress hi = s.addr(1);
         s.node(0).throwNextDials = 2;
         s.act(() -> s.start(1));
+        // The initiator's first dial, made by its start, throws inside it.
         s.act(() -> s.start(0));
 
         assertEquals(1, s.dialsOf(0, hi).size());
-        assertEquals(PeerState.BACKOFF, s.stateOf(0, hi), s.describe());
+        assertEquals(PeerState.BACKOFF, s.stateOf(0, hi), "after the dial threw:\n" + s.describe());
         String error = s.entry(0, hi, e -> e.lastError);
         assertTrue(error.startsWith("dial failed: scripted"), error);
         assertEquals(1, (int) s.entry(0, hi, e -> e.failedAttempts));
@@ -161,6 +166,7 @@ class PoolDecisionTest {
             s.start(1);
             s.start(0);
         });
+        // TCP is up and the HANDSHAKE is out: the socket is open when the step drops the dial.
         s.runUntil("the initiator's dial is in handshake", () -> s.stateOf(0, hi) == PeerState.HANDSHAKING, 1000);
         Connection dropped = s.attempt(0, hi);
         step.run();
@@ -192,6 +198,7 @@ class PoolDecisionTest {
 
         s.plan(1).stage = SimPlan.Stage.REQUIRED;
         s.act(() -> s.save(1));
+        // Refused (plaintext under required) until the initiator's own step: the redial is what matters here.
         s.runUntil("the initiator redials", () -> s.dialsOf(0, hi).size() > before, 1000);
 
         s.plan(0).stage = SimPlan.Stage.PINS;
@@ -222,8 +229,9 @@ class PoolDecisionTest {
         Connection c = tlsInHandshake(s, 1, false);
 
         s.plan(1).stage = SimPlan.Stage.OFF;
+        s.always("the TLS connection in handshake is closed once TLS is off", () -> c.isClosing() ? null
+                : "still in handshake: " + c);
         s.act(() -> s.save(1));
-        assertTrue(c.isClosing(), "still in handshake under TLS off: " + c);
         assertTrue(c.closeReason().startsWith(SecurityJudge.GOODBYE), c.closeReason());
         s.always("no TLS connection while TLS is off", () -> {
             Connection up = s.current(1, lo);
@@ -254,8 +262,10 @@ class PoolDecisionTest {
         Connection c = tlsInHandshake(s, 1, true);
 
         s.plan(1).key = next;
+        s.always("the connection in handshake on the old key is closed once the key changed", () -> c.isClosing()
+                ? null : "still in handshake: " + c);
         s.act(() -> s.save(1));
-        assertTrue(c.isClosing(), "still in handshake on the old key: " + c);
+        assertTrue(c.closeReason().startsWith(SecurityJudge.GOODBYE), c.closeReason());
         KeyPin nextPin = next.pin();
         s.always("no connection on the responder's old key", () -> {
             Connection up = s.current(1, lo);
@@ -363,10 +373,10 @@ class PoolDecisionTest {
         assertFalse(s.pool(1).snapshot(lo).orElseThrow().configured());
 
         s.plan(1).acceptUnknown = false;
+        s.always("no connection with the unlisted peer once accept_unknown_peers is off",
+                () -> s.pool(1).isConnected(lo) ? "still connected" : null);
         s.act(() -> s.save(1));
-        assertFalse(s.pool(1).isConnected(lo), "the unlisted peer's connection survives: " + s.describe());
-        assertTrue(s.pool(1).snapshot(lo).isEmpty(), "its entry goes with it");
-        s.always("no connection with the unlisted peer", () -> s.pool(1).isConnected(lo) ? "connected" : null);
+        assertTrue(s.pool(1).snapshot(lo).isEmpty(), "its entry goes with the connection");
         s.runFor(5000);
         String error = s.entry(0, s.addr(1), e -> e.lastError);
         assertTrue(error.contains("unknown peer"), error);
@@ -428,6 +438,7 @@ class PoolDecisionTest {
         s.plan(0).listed.remove(1);
         s.act(() -> s.save(0));
         assertNull(s.stateOf(0, hi), "removed");
+        // The operator lists it again while the GOODBYE is still held back.
         s.runFor(300);
         assertTrue(oldEnd.isOpen(), "the old socket is still closing");
         int before = s.dialsOf(0, hi).size();

@@ -152,11 +152,6 @@ final class SimLink implements Link {
         world().at(at, r, null);
     }
 
-    /** Frames written here and held by a stall. */
-    int heldFrames() {
-        return held.size();
-    }
-
     /** Holds or releases this end's outgoing frames: a peer that stops reading, or starts again. */
     void stall(boolean on) {
         stalled = on;
