@@ -46,6 +46,8 @@ final class SimNode implements Dialer {
     final List<Connection> connecting = new ArrayList<>();
     /** The end a frame is being read on, for the payload check. */
     SimLink reading;
+    /** How many of this node's next dials throw, as a scripted fault ({@link SimScript}). */
+    int throwNextDials;
 
     SimNode(String name, SimWorld world, SimRun run) {
         this.name = name;
@@ -145,8 +147,12 @@ final class SimNode implements Dialer {
 
     @Override
     public void dial(NodeAddress peer, Connection attempt) {
-        run.dialing(this, peer);
+        run.dialing(this, peer, attempt);
         SimFaults faults = run.faults;
+        if (throwNextDials > 0) {
+            throwNextDials--;
+            throw new IllegalStateException("scripted: the transport threw");
+        }
         if (world.chance(faults.dialThrows)) {
             throw new IllegalStateException("simulated: the transport threw");
         }

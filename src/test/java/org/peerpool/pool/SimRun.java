@@ -191,8 +191,24 @@ final class SimRun {
     }
 
     /** {@code n}'s pool starts a dial of {@code peer}: never beside a socket it still has with that peer. */
-    void dialing(SimNode n, NodeAddress peer) {
+    void dialing(SimNode n, NodeAddress peer, Connection attempt) {
+        if (dialWatch != null) {
+            dialWatch.dialing(n, peer, attempt);
+        }
         checks.dialing(n, peer);
+    }
+
+    /** What a scripted scenario ({@link SimScript}) hears of every dial, before the checks see it. */
+    interface DialWatch {
+        void dialing(SimNode n, NodeAddress peer, Connection attempt);
+    }
+
+    /** Told of every dial first; null in a random run. */
+    DialWatch dialWatch;
+
+    /** The invariants of {@link SimChecks}, as a random run checks them after every event. */
+    void afterStep() {
+        checks.afterStep();
     }
 
     Map<Integer, Set<KeyPin>> pinsOf(SimNode n) {

@@ -3,6 +3,7 @@ package org.peerpool.pool;
 import java.util.PriorityQueue;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 import java.util.random.RandomGenerator;
 
 /**
@@ -101,6 +102,15 @@ final class SimWorld implements PoolClock {
      * {@code afterEach} after every event that ran.
      */
     void runUntil(long untilNanos, Runnable afterEach) {
+        runUntil(untilNanos, afterEach, () -> false);
+    }
+
+    /**
+     * As {@link #runUntil(long, Runnable)}, but stops right after the first event (and its
+     * {@code afterEach}) that makes {@code stop} true, with the clock left at that event's
+     * time: a scripted scenario acts between two events. True if it stopped so.
+     */
+    boolean runUntil(long untilNanos, Runnable afterEach, BooleanSupplier stop) {
         Event e;
         while ((e = queue.peek()) != null && e.at <= untilNanos) {
             queue.poll();
@@ -116,8 +126,12 @@ final class SimWorld implements PoolClock {
             }
             e.work.run();
             afterEach.run();
+            if (stop.getAsBoolean()) {
+                return true;
+            }
         }
         now = Math.max(now, untilNanos);
+        return false;
     }
 
     // ---------------------------------------------------------------- chance
