@@ -9,6 +9,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.function.Predicate;
 
+
 import org.apache.mina.core.future.ConnectFuture;
 import org.apache.mina.core.service.IoProcessor;
 import org.apache.mina.core.service.SimpleIoProcessorPool;
@@ -26,6 +27,8 @@ import org.peerpool.tls.LocalKey;
 import org.peerpool.tls.SecurityRules;
 import org.peerpool.tls.TlsContext;
 import org.peerpool.pool.TransportEvents;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.peerpool.pool.Dialer;
 import org.peerpool.wire.MessageCodec;
 import org.peerpool.wire.NodeAddress;
@@ -38,6 +41,10 @@ import org.peerpool.wire.NodeAddress;
  * TLS), then framing; the handler hands every event to the pool.
  */
 public final class Transport implements Dialer {
+
+    private static final Logger log = LoggerFactory.getLogger(Transport.class);
+    /** How long a stop waits for the I/O threads to finish what they run. */
+    static final long DISPOSE_WAIT_MS = 5000;
 
     /** Connections the kernel may hold accepted but not yet taken by the acceptor. */
     static final int ACCEPT_BACKLOG = 4096;
@@ -198,11 +205,27 @@ public final class Transport implements Dialer {
         }
     }
 
-    /** Closes every socket at once and stops the I/O threads. */
+    /**
+     * Closes every socket at once and stops the I/O threads, waiting for them at most
+     * {@link #DISPOSE_WAIT_MS}: MINA's dispose waits until each I/O thread has left what
+     * it is running, and an embedder's listener or callback that never returns would
+     * otherwise hold the node's stop for good.
+     */
     public void dispose() {
         acceptor.dispose(false);
         connector.dispose(false);
-        processors.dispose();
+        Thread disposer = new Thread(processors::dispose, "peerpool-dispose");
+        disposer.setDaemon(true);
+        disposer.start();
+        try {
+            disposer.join(DISPOSE_WAIT_MS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (disposer.isAlive()) {
+            log.warn("I/O threads still busy {} ms into the stop (a payload listener or send callback that does not"
+                    + " return?); stopping without them", DISPOSE_WAIT_MS);
+        }
         serviceThreads.shutdownNow();
     }
 }
