@@ -21,6 +21,8 @@ public interface ConnectionPoolMXBean {
     String PEER_ADDED = "peerpool.peer.added";
     /** A peer left the pool: removed from the config, or an unlisted peer gone. */
     String PEER_REMOVED = "peerpool.peer.removed";
+    /** The set of missing pairs of the mesh changed; the user data is the new set (String[] of "A B"). */
+    String MESH_CHANGED = "peerpool.mesh.changed";
 
     @Description("This node's address (IP:PORT): where it listens, and what it tells peers in its HANDSHAKE")
     String getLocalAddress();
@@ -43,6 +45,18 @@ public interface ConnectionPoolMXBean {
     @Description("Listed peers with no established connection right now, in address order; "
             + "the Peer bean of each says why (State, LastError)")
     String[] getDisconnectedPeers();
+
+    @Description("Pairs of the mesh known to be connected, each as 'A B' (A below B in address order): this node's "
+            + "own links, and the others from its peers' VIEW messages")
+    String[] getMeshPairs();
+
+    @Description("Pairs of the mesh that should be connected (this node lists both ends) and are not, each as 'A B': "
+            + "this node's own, or named by a VIEW from one end. A pair neither end has told this node about is in "
+            + "neither list (unknown)")
+    String[] getMeshMissingPairs();
+
+    @Description("How many pairs MeshMissingPairs lists: 0 when the mesh is whole as far as this node knows")
+    int getMeshMissingPairCount();
 
     @Description("Outbound dials started since this node started (TCP connect plus handshake)")
     long getConnectAttempts();

@@ -362,7 +362,7 @@ class ViolationTest {
     }
 
     @ParameterizedTest
-    @ValueSource(ints = {0x00, 0x04, 0x12, 0x7F, 0xFF})
+    @ValueSource(ints = {0x00, 0x04, 0x13, 0x7F, 0xFF})
     void unknownTypeAfterTheHandshakeIsCountedAndIgnored(int type) throws Exception {
         startAgents();
         RawPeer p = handshaken();

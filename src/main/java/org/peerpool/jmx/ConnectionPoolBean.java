@@ -1,9 +1,11 @@
 package org.peerpool.jmx;
 
+import java.util.List;
 import java.util.Map;
 
 import org.peerpool.ConnectionPoolMXBean;
 import org.peerpool.PeerEvent.Direction;
+import org.peerpool.pool.MeshMatrix;
 import org.peerpool.pool.PoolView;
 import org.peerpool.pool.PeerSnapshot;
 import org.peerpool.pool.PeerState;
@@ -60,6 +62,25 @@ final class ConnectionPoolBean implements ConnectionPoolMXBean {
                 .map(PeerSnapshot::address)
                 .map(Object::toString)
                 .toArray(String[]::new);
+    }
+
+    @Override
+    public String[] getMeshPairs() {
+        return pairs(pool.mesh().pairs(MeshMatrix.PairState.CONNECTED));
+    }
+
+    @Override
+    public String[] getMeshMissingPairs() {
+        return pairs(pool.mesh().missing());
+    }
+
+    @Override
+    public int getMeshMissingPairCount() {
+        return pool.mesh().missing().size();
+    }
+
+    private static String[] pairs(List<MeshMatrix.Pair> pairs) {
+        return pairs.stream().map(MeshMatrix.Pair::toString).toArray(String[]::new);
     }
 
     @Override

@@ -40,6 +40,7 @@ public final class JmxExposure implements AutoCloseable {
         registry.register(JmxNames.pool(node), new DescribedEmitterMBean(
                 new ConnectionPoolBean(pool, operations), ConnectionPoolMXBean.class, peerNotifier));
         pool.addPeerListener(peerNotifier);
+        pool.addMeshListener(peerNotifier);
         pool.addPeerListener(peerBeans);
         peerBeans.registerExisting();
         if (config != null) {
@@ -71,6 +72,7 @@ public final class JmxExposure implements AutoCloseable {
     public void close() {
         pool.removePeerListener(peerBeans);
         pool.removePeerListener(peerNotifier);
+        pool.removeMeshListener(peerNotifier);
         if (config != null) {
             config.removeListener(configNotifier);
         }

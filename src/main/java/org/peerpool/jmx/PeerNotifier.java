@@ -1,5 +1,6 @@
 package org.peerpool.jmx;
 
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -9,6 +10,7 @@ import javax.management.NotificationBroadcasterSupport;
 import javax.management.ObjectName;
 
 import org.peerpool.ConnectionPoolMXBean;
+import org.peerpool.MeshListener;
 import org.peerpool.PeerEvent;
 import org.peerpool.PeerListener;
 
@@ -18,7 +20,7 @@ import org.peerpool.PeerListener;
  * {@code "127.0.0.2:7100 disconnected: peer said goodbye: shutting down"}. Sent on
  * the pool's event thread, so sequence numbers follow the events' order.
  */
-final class PeerNotifier extends NotificationBroadcasterSupport implements PeerListener {
+final class PeerNotifier extends NotificationBroadcasterSupport implements PeerListener, MeshListener {
 
     private static final String USER_DATA = " User data: the peer's address (IP:PORT).";
 
@@ -35,7 +37,10 @@ final class PeerNotifier extends NotificationBroadcasterSupport implements PeerL
                 info(ConnectionPoolMXBean.PEER_ADDED,
                         "A peer joined the pool: added to the peer list, or an unlisted peer admitted."),
                 info(ConnectionPoolMXBean.PEER_REMOVED,
-                        "A peer left the pool: removed from the peer list, or an unlisted peer disconnected."));
+                        "A peer left the pool: removed from the peer list, or an unlisted peer disconnected."),
+                new MBeanNotificationInfo(new String[] {ConnectionPoolMXBean.MESH_CHANGED}, Notification.class.getName(),
+                        "The set of missing pairs of the mesh changed (MeshMissingPairs). User data: the new set,"
+                                + " a String[] of 'A B'; empty when the mesh is whole."));
         this.source = source;
     }
 
@@ -55,6 +60,15 @@ final class PeerNotifier extends NotificationBroadcasterSupport implements PeerL
         Notification n = new Notification(type, source, sequence.incrementAndGet(), e.at().toEpochMilli(),
                 e.peer() + " " + e.kind().name().toLowerCase(Locale.ROOT) + ": " + what);
         n.setUserData(e.peer().toString());
+        sendNotification(n);
+    }
+
+    @Override
+    public void onMeshChanged(List<String> missingPairs) {
+        Notification n = new Notification(ConnectionPoolMXBean.MESH_CHANGED, source, sequence.incrementAndGet(),
+                System.currentTimeMillis(), missingPairs.isEmpty() ? "mesh whole"
+                        : missingPairs.size() + " pair(s) missing: " + String.join(", ", missingPairs));
+        n.setUserData(missingPairs.toArray(new String[0]));
         sendNotification(n);
     }
 }

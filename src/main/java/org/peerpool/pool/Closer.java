@@ -18,6 +18,7 @@ final class Closer {
     private final PoolState state;
     private final GracefulClose graceful;
     private DialPlanner planner;
+    private MeshGossip mesh;
 
     Closer(PoolState state) {
         this.state = state;
@@ -27,6 +28,11 @@ final class Closer {
     /** Wired after construction: the planner and the closer each need the other. */
     void planner(DialPlanner p) {
         planner = p;
+    }
+
+    /** Wired after construction: the mesh view sends through the sender, which needs the closer. */
+    void mesh(MeshGossip g) {
+        mesh = g;
     }
 
     /**
@@ -40,6 +46,7 @@ final class Closer {
         }
         PoolState.cancel(c.handshakeTimer);
         PoolState.cancel(c.heartbeat);
+        PoolState.cancel(c.viewTimer);
         state.unidentifiedLocked().remove(c);
         Link l = c.link();
         PeerEntry e = state.entryLocked(c.peer());
@@ -49,6 +56,8 @@ final class Closer {
         if (e != null && e.current == c) {
             e.current = null;
             e.awaySinceNanos = state.clock.nanoTime();
+            mesh.peerGoneLocked(e);
+            mesh.connectedSetChangedLocked();
             state.events.emit(PeerEvent.Kind.DISCONNECTED, e.address, c.direction(), reason,
                     "Disconnected from " + e.address + ": " + reason, c);
             if (!e.configured) {
@@ -120,6 +129,7 @@ final class Closer {
     void removeEntryLocked(PeerEntry e, String reason) {
         state.assertLocked();
         if (state.removeEntryLocked(e)) {
+            mesh.changedLocked();
             state.events.emit(PeerEvent.Kind.REMOVED, e.address, null, reason, null);
         }
     }

@@ -67,6 +67,11 @@ public final class Connection {
     ScheduledFuture<?> handshakeTimer;
     ScheduledFuture<?> heartbeat;
     long announceSequence;
+    /** The next VIEW to this peer, waiting out the once-per-heartbeat bound; see {@link MeshGossip}. */
+    ScheduledFuture<?> viewTimer;
+    /** The epoch of the last VIEW sent here (-1: none yet) and when it went. */
+    long viewEpochSent = -1;
+    long viewSentNanos;
 
     Connection(Direction direction, NodeAddress peer, int maxFrameBytes, long maxPendingBytes, PoolClock clock) {
         this.clock = clock;

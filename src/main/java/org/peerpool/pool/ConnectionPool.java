@@ -14,6 +14,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
+import org.peerpool.MeshListener;
 import org.peerpool.PayloadListener;
 import org.peerpool.PeerEvent;
 import org.peerpool.PeerListener;
@@ -46,6 +47,7 @@ public final class ConnectionPool implements PoolView, PeerControl {
     private final DirectionJudge directionJudge;
     private final SecurityJudge securityJudge;
     private final Sender sender;
+    private final MeshGossip mesh;
     private final TransportCallbacks callbacks;
     private final PeerHistory history = new PeerHistory();
     private final ClockOffsets clocks = new ClockOffsets(this::self);
@@ -69,8 +71,10 @@ public final class ConnectionPool implements PoolView, PeerControl {
         directionJudge = new DirectionJudge(state, closer, planner);
         securityJudge = new SecurityJudge(state, closer, planner);
         sender = new Sender(state, closer);
-        Handshakes handshakes = new Handshakes(state, closer, sender, planner);
-        callbacks = new TransportCallbacks(state, handshakes, closer, planner, clocks);
+        mesh = new MeshGossip(state, sender);
+        closer.mesh(mesh);
+        Handshakes handshakes = new Handshakes(state, closer, sender, planner, mesh);
+        callbacks = new TransportCallbacks(state, handshakes, closer, planner, clocks, mesh);
         // Fed by method reference: PoolView hands both out read-only, so no caller can feed them events.
         state.events.add(history::onPeerEvent);
         state.events.add(clocks::onPeerEvent);
@@ -102,6 +106,7 @@ public final class ConnectionPool implements PoolView, PeerControl {
                     addEntryLocked(p);
                 }
             }
+            mesh.changedLocked();
         });
     }
 
@@ -166,6 +171,8 @@ public final class ConnectionPool implements PoolView, PeerControl {
                 addLocked(p);
             }
             securityJudge.rejudgeLocked(previous, next);
+            // The peer list is the list of nodes the mesh should join.
+            mesh.changedLocked();
         });
     }
 
@@ -397,6 +404,21 @@ public final class ConnectionPool implements PoolView, PeerControl {
     @Override
     public PeerHistory history() {
         return history;
+    }
+
+    @Override
+    public MeshMatrix mesh() {
+        return state.locked(mesh::inputsLocked).matrix();
+    }
+
+    @Override
+    public void addMeshListener(MeshListener l) {
+        state.events.addMesh(l);
+    }
+
+    @Override
+    public void removeMeshListener(MeshListener l) {
+        state.events.removeMesh(l);
     }
 
     @Override

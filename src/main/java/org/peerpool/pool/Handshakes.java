@@ -30,8 +30,10 @@ final class Handshakes {
     private final Closer closer;
     private final Sender sender;
     private final DialPlanner planner;
+    private final MeshGossip mesh;
 
-    Handshakes(PoolState state, Closer closer, Sender sender, DialPlanner planner) {
+    Handshakes(PoolState state, Closer closer, Sender sender, DialPlanner planner, MeshGossip mesh) {
+        this.mesh = mesh;
         this.state = state;
         this.closer = closer;
         this.sender = sender;
@@ -217,8 +219,10 @@ final class Handshakes {
             state.events.emit(PeerEvent.Kind.ADDED, peer, null, "unlisted peer admitted", null);
         }
         c.identify(peer, reverse);
+        boolean replaced = false;
         if (e.current != null) {
             closer.supersedeLocked(e, e.current);
+            replaced = true;
         }
         if (!reverse) {
             // The peer's canonical dial wins over anything this node was trying itself.
@@ -226,7 +230,7 @@ final class Handshakes {
         }
         // The ACK goes first on the link: no send can be queued before it, as the connection is not yet in use.
         c.sendControl(new Message.HandshakeAck(true, yourIp, self.toString(), "", ownLimits()));
-        establishedLocked(e, c, null, h.limits());
+        establishedLocked(e, c, null, h.limits(), replaced);
     }
 
     private void completeLocked(Connection c, Message.HandshakeAck ack) {
@@ -260,16 +264,19 @@ final class Handshakes {
             }
             closer.supersedeLocked(e, old);
         }
+        boolean replaced = old != null;
         if (!seenAsSelf(ack.yourIp())) {
             NodeAddress self = state.self();
             state.afterUnlockLocked(() -> log.warn("{} - Peer {} sees this node's connections coming from {}, not {}",
                     self, c.peer(), LogText.printable(ack.yourIp()), NodeAddress.ipText(self.ip())));
         }
         // Shown on the Peer bean: the peer wrote it, so it is bounded and escaped like a log line.
-        establishedLocked(e, c, LogText.printable(ack.yourIp()), ack.limits());
+        establishedLocked(e, c, LogText.printable(ack.yourIp()), ack.limits(), replaced);
     }
 
-    private void establishedLocked(PeerEntry e, Connection c, String seenIp, Message.Limits peerLimits) {
+    /** {@code replaced}: {@code c} took over from the peer's connection, so the connected set did not change. */
+    private void establishedLocked(PeerEntry e, Connection c, String seenIp, Message.Limits peerLimits,
+                                   boolean replaced) {
         NodeConfig cfg = state.config();
         c.markEstablished(seenIp, peerLimits, TimeUnit.SECONDS.toMillis(cfg.heartbeatIntervalS()));
         c.link().readIdleSeconds(c.readIdleSeconds(cfg.idleTimeoutS()));
@@ -284,6 +291,7 @@ final class Handshakes {
         e.failedAttempts = 0;
         e.unloggedFailures = 0;
         sender.startHeartbeatLocked(c);
+        mesh.establishedLocked(c, !replaced);
         state.events.emit(PeerEvent.Kind.CONNECTED, e.address, c.direction(), "", line);
     }
 

@@ -2,6 +2,7 @@ package org.peerpool.pool;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.ScheduledFuture;
 
 import org.peerpool.wire.NodeAddress;
@@ -30,6 +31,14 @@ final class PeerEntry {
      * pins last changed: under {@code optional}, plaintext claiming it is refused.
      */
     boolean pinnedTlsSeen;
+    /**
+     * The peers this peer said it holds connections with, in its last VIEW on the current
+     * connection (only addresses this node knows), or null: none yet, or not connected.
+     */
+    Set<NodeAddress> view;
+    /** The connection and epoch that {@link #view} came with, to skip a reordered older one. */
+    long viewConnectionId;
+    long viewEpoch;
     /** The next dial, waiting out its backoff delay. */
     ScheduledFuture<?> retry;
     /** The check that starts a reverse dial once the peer has been away long enough. */

@@ -9,6 +9,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 
+import org.peerpool.MeshListener;
 import org.peerpool.PayloadListener;
 import org.peerpool.PeerEvent;
 import org.peerpool.PeerEvent.Direction;
@@ -35,6 +36,7 @@ final class PeerEvents {
     private final PoolClock clock;
     private final List<PeerListener> peerListeners = new CopyOnWriteArrayList<>();
     private final List<PayloadListener> payloadListeners = new CopyOnWriteArrayList<>();
+    private final List<MeshListener> meshListeners = new CopyOnWriteArrayList<>();
     private final AtomicLong dropped = new AtomicLong();
 
     /** @param events runs tasks one at a time, in submission order */
@@ -50,6 +52,43 @@ final class PeerEvents {
 
     void remove(PeerListener l) {
         peerListeners.remove(l);
+    }
+
+    void addMesh(MeshListener l) {
+        meshListeners.add(l);
+    }
+
+    void removeMesh(MeshListener l) {
+        meshListeners.remove(l);
+    }
+
+    /**
+     * Queues the news that the missing pairs are now {@code missing} (called under the
+     * pool's lock, in order with the peer events), with one line for the operator.
+     */
+    void meshChanged(List<String> missing) {
+        try {
+            events.execute(() -> {
+                if (missing.isEmpty()) {
+                    log.info("{} - Mesh whole: every pair this node lists is connected", self.get());
+                } else {
+                    // Cut like any long line: a thousand missing pairs are on the bean, not in the log.
+                    log.info("{} - Mesh missing {} pair(s): {}", self.get(), missing.size(),
+                            LogText.printable(String.join(", ", missing)));
+                }
+                for (MeshListener l : meshListeners) {
+                    try {
+                        l.onMeshChanged(missing);
+                    } catch (RuntimeException ex) {
+                        log.warn("{} - Mesh listener failed", self.get(), ex);
+                    }
+                }
+            });
+        } catch (RejectedExecutionException refused) {
+            if (!(events instanceof ExecutorService es && es.isShutdown())) {
+                dropped.incrementAndGet();
+            }
+        }
     }
 
     void add(PayloadListener l) {

@@ -6,6 +6,7 @@ import java.util.Optional;
 import java.io.IOException;
 import java.net.SocketOption;
 
+import org.peerpool.MeshListener;
 import org.peerpool.PeerListener;
 import org.peerpool.config.NodeConfig;
 import org.peerpool.wire.NodeAddress;
@@ -84,6 +85,17 @@ public interface PoolView {
 
     /** Each peer's disconnect history, and the connections opened and closed, since start. */
     PeerHistory history();
+
+    /**
+     * Every pair of the mesh as this node knows it: its own links, and its peers' VIEW
+     * messages for the pairs between them (PROTOCOL.md section 3).
+     */
+    MeshMatrix mesh();
+
+    /** Told, in order with the peer events, whenever the set of missing pairs changes. */
+    void addMeshListener(MeshListener l);
+
+    void removeMeshListener(MeshListener l);
 
     /** Each peer's clock offset, from its ANNOUNCE heartbeats. */
     ClockOffsets clocks();

@@ -87,7 +87,7 @@ final class Sender {
         return MessageCodec.encode(m);
     }
 
-    private CompletableFuture<Void> sendOn(Connection c, ByteBuffer frame) {
+    CompletableFuture<Void> sendOn(Connection c, ByteBuffer frame) {
         return c.send(frame, () -> {
             log.warn("{} - Send queue to {} passed max_pending_bytes ({}); disconnecting it", state.self(), c.peer(),
                     state.config().maxPendingBytes());

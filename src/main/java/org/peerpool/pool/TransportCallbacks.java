@@ -20,8 +20,11 @@ final class TransportCallbacks implements TransportEvents {
     private final Closer closer;
     private final DialPlanner planner;
     private final ClockOffsets clocks;
+    private final MeshGossip mesh;
 
-    TransportCallbacks(PoolState state, Handshakes handshakes, Closer closer, DialPlanner planner, ClockOffsets clocks) {
+    TransportCallbacks(PoolState state, Handshakes handshakes, Closer closer, DialPlanner planner, ClockOffsets clocks,
+                       MeshGossip mesh) {
+        this.mesh = mesh;
         this.state = state;
         this.handshakes = handshakes;
         this.closer = closer;
@@ -84,6 +87,8 @@ final class TransportCallbacks implements TransportEvents {
         }
         if (m instanceof Message.Payload p) {
             state.events.deliver(c, p);
+        } else if (m instanceof Message.View v) {
+            mesh.received(c, v);
         } else if (m instanceof Message.Goodbye g) {
             state.locked(() -> {
                 closer.closeLocked(c, null, "peer said goodbye: " + LogText.printable(g.reason()));

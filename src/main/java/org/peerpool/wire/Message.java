@@ -1,6 +1,7 @@
 package org.peerpool.wire;
 
 import java.util.Arrays;
+import java.util.List;
 
 /**
  * One protocol message (PROTOCOL.md section 3): a sealed family with one record per
@@ -17,6 +18,7 @@ public sealed interface Message {
     int TYPE_GOODBYE = 0x03;
     int TYPE_ANNOUNCE = 0x10;
     int TYPE_PAYLOAD = 0x11;
+    int TYPE_VIEW = 0x12;
 
     /**
      * The {@code limits} group of HANDSHAKE and HANDSHAKE_ACK: the largest frame body the
@@ -95,6 +97,24 @@ public sealed interface Message {
         @Override
         public String toString() {
             return "Payload[topic=" + topic + ", " + data.length + " bytes]";
+        }
+    }
+
+    /**
+     * The sender's mesh view: the peers it holds a connection with now, in address order
+     * ({@code epoch} a u64 that rises by one per change at the sender). Addresses are kept
+     * as sent; the receiver parses them and skips what does not parse.
+     */
+    record View(long epoch, List<String> addresses) implements Message {
+        /** The most addresses one VIEW may carry (PROTOCOL.md section 3). */
+        public static final int MAX_ADDRESSES = 65535;
+
+        public View {
+            addresses = List.copyOf(addresses);
+        }
+
+        public int type() {
+            return TYPE_VIEW;
         }
     }
 

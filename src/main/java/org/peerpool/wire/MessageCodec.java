@@ -7,6 +7,8 @@ import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CharsetDecoder;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 
 
 /**
@@ -65,6 +67,12 @@ public final class MessageCodec {
             putStr(buf, a.address());
             buf.putLong(a.sequence());
             buf.putLong(a.timestampMs());
+        } else if (m instanceof Message.View v) {
+            buf.putLong(v.epoch());
+            buf.putInt(v.addresses().size());
+            for (String a : v.addresses()) {
+                putStr(buf, a);
+            }
         } else {
             throw new IllegalArgumentException("cannot encode message type 0x" + Integer.toHexString(m.type()));
         }
@@ -85,6 +93,15 @@ public final class MessageCodec {
             n += strSize(g.reason());
         } else if (m instanceof Message.Announce a) {
             n += strSize(a.address()) + 16;
+        } else if (m instanceof Message.View v) {
+            if (v.addresses().size() > Message.View.MAX_ADDRESSES) {
+                throw new IllegalArgumentException("VIEW of " + v.addresses().size() + " addresses (at most "
+                        + Message.View.MAX_ADDRESSES + ")");
+            }
+            n += 12;
+            for (String a : v.addresses()) {
+                n += strSize(a);
+            }
         }
         return n;
     }
@@ -139,11 +156,31 @@ public final class MessageCodec {
                 case Message.TYPE_GOODBYE -> new Message.Goodbye(str(body, "reason"));
                 case Message.TYPE_ANNOUNCE -> new Message.Announce(str(body, "address"), body.getLong(), body.getLong());
                 case Message.TYPE_PAYLOAD -> new Message.Payload(str(body, "topic"), bytes(body, "data"));
+                case Message.TYPE_VIEW -> view(body);
                 default -> new Message.Unknown(type, length);
             };
         } catch (BufferUnderflowException e) {
             throw new ProtocolViolationException("body of type 0x" + Integer.toHexString(type) + " too short (" + length + " bytes)");
         }
+    }
+
+    private static Message.View view(ByteBuffer b) throws ProtocolViolationException {
+        long epoch = b.getLong();
+        long count = u32(b);
+        if (count > Message.View.MAX_ADDRESSES) {
+            throw new ProtocolViolationException("VIEW count " + count + " (expected at most "
+                    + Message.View.MAX_ADDRESSES + ")");
+        }
+        // Every address takes at least its two count bytes: a count the body cannot hold ends early.
+        if (count * 2 > b.remaining()) {
+            throw new ProtocolViolationException("VIEW count " + count + " runs past the end of the body ("
+                    + b.remaining() + " bytes left)");
+        }
+        List<String> addresses = new ArrayList<>((int) count);
+        for (int i = 0; i < count; i++) {
+            addresses.add(str(b, "address"));
+        }
+        return new Message.View(epoch, addresses);
     }
 
     /** The optional {@code limits} group at the end of a handshake frame (PROTOCOL.md section 3). */

@@ -125,7 +125,7 @@ public final class FrameFuzzer {
             case UNKNOWN_TYPE -> {
                 byte[] body = new byte[1 + random.nextInt(300)];
                 random.nextBytes(body);
-                body[0] = (byte) pick(0x00, 0x04, 0x0F, 0x12, 0x7F, 0x80, 0xFF, 0x20 + random.nextInt(0x60));
+                body[0] = (byte) pick(0x00, 0x04, 0x0F, 0x13, 0x7F, 0x80, 0xFF, 0x20 + random.nextInt(0x60));
                 return frame(body);
             }
             case WRONG_TYPE -> {

@@ -206,6 +206,46 @@ class MessageCodecTest {
     }
 
     @Test
+    void viewBytes() {
+        byte[] expected = concat(
+                bytes(0, 0, 0, 19),          // 1 + 8 + 4 + (2+1) + (2+1)
+                bytes(0x12),
+                bytes(0, 0, 0, 0, 0, 0, 0x01, 0x02),
+                bytes(0, 0, 0, 2),
+                bytes(0, 1), ascii("a"),
+                bytes(0, 1), ascii("b"));
+        assertArrayEquals(expected, frame(new Message.View(0x0102, List.of("a", "b"))));
+    }
+
+    @Test
+    void viewCountAbove65535IsAViolation() {
+        assertViolation(new Body().u8(0x12).u64(1).u32(65536).toArray());
+        // Even with every address present: the count alone is the violation.
+        Body full = new Body().u8(0x12).u64(1).u32(65536);
+        for (int i = 0; i < 65536; i++) {
+            full.str("");
+        }
+        assertViolation(full.toArray());
+    }
+
+    @Test
+    void viewCountRunningPastTheBodyIsAViolation() {
+        assertViolation(new Body().u8(0x12).u64(1).u32(3).str("127.0.0.1:7100").str("127.0.0.2:7100").toArray());
+        assertViolation(new Body().u8(0x12).u64(1).u32(0xFFFFFFFFL).toArray());
+        assertViolation(new Body().u8(0x12).u64(1).toArray());
+    }
+
+    @Test
+    void viewOfExactly65535AddressesIsRead() throws Exception {
+        Body full = new Body().u8(0x12).u64(9).u32(65535);
+        for (int i = 0; i < 65535; i++) {
+            full.str("");
+        }
+        Message m = decode(full.toArray());
+        assertEquals(65535, ((Message.View) m).addresses().size());
+    }
+
+    @Test
     void payloadBytes() {
         byte[] expected = concat(
                 bytes(0, 0, 0, 10),          // 1 + (2+1) + (4+2)
@@ -324,7 +364,9 @@ class MessageCodecTest {
                         new Message.Limits(4194304, 60000)),
                 new Message.Goodbye("shutting down"),
                 new Message.Announce("127.0.0.2:7100", 3, 1_700_000_000_000L),
-                new Message.Payload("tx", bytes(1, 2, 3)));
+                new Message.Payload("tx", bytes(1, 2, 3)),
+                new Message.View(7, List.of("127.0.0.1:7100", "127.0.0.3:7100")),
+                new Message.View(0, List.of()));
     }
 
     @ParameterizedTest
@@ -336,7 +378,7 @@ class MessageCodecTest {
     }
 
     @ParameterizedTest
-    @ValueSource(ints = {0x00, 0x04, 0x0F, 0x12, 0x7F, 0x80, 0xFF})
+    @ValueSource(ints = {0x00, 0x04, 0x0F, 0x13, 0x7F, 0x80, 0xFF})
     void unknownTypeDecodesToUnknown(int type) throws Exception {
         // After the handshake an unknown type is ignored and counted, so decoding must not fail.
         assertEquals(new Message.Unknown(type, 1), decode(bytes(type)));

@@ -1,0 +1,231 @@
+package org.peerpool.pool;
+
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+
+import org.peerpool.wire.Message;
+import org.peerpool.wire.MessageCodec;
+import org.peerpool.wire.NodeAddress;
+
+/**
+ * The mesh view (PROTOCOL.md section 3, VIEW): tells each connected peer which peers
+ * this node holds connections with, once after the handshake and again when that set
+ * changes, never more than once per heartbeat interval per peer (a change inside it
+ * goes out when it ends, as the set is then); keeps the last view each peer sent; and,
+ * a moment after anything that can change the mesh, works out the missing pairs and
+ * tells the mesh listeners when that set changed. Fields are guarded by the pool's lock;
+ * views are encoded once per change and written outside the lock.
+ */
+final class MeshGossip {
+
+    /** How long a burst of changes (a node starting, a reload) settles before the mesh is judged again. */
+    static final long SETTLE_MS = 200;
+    /** Addresses kept from one peer's view beyond twice this node's own peer count. */
+    private static final int MIN_VIEW_ROOM = 1024;
+
+    private final PoolState state;
+    private final Sender sender;
+    /** Rises by one per change of the connected set. */
+    private long epoch;
+    private ByteBuffer frame;
+    private long frameEpoch = -1;
+    private ScheduledFuture<?> judge;
+    private List<String> lastMissing = List.of();
+    /** Judgements begun and applied: a slow one never overwrites a later one. */
+    private long judgements;
+    private long applied;
+
+    MeshGossip(PoolState state, Sender sender) {
+        this.state = state;
+        this.sender = sender;
+    }
+
+    // ---------------------------------------------------------------- sending
+
+    /**
+     * {@code c} just came up for its peer; {@code setChanged} is false when it replaced a
+     * connection with the same peer (the connected set is the same). Either way the new
+     * link hears the view at once.
+     */
+    void establishedLocked(Connection c, boolean setChanged) {
+        state.assertLocked();
+        if (setChanged) {
+            connectedSetChangedLocked();
+        } else {
+            scheduleLocked(c);
+        }
+    }
+
+    /** A peer connected or disconnected: a new epoch, which every link hears of. */
+    void connectedSetChangedLocked() {
+        state.assertLocked();
+        epoch++;
+        for (PeerEntry e : state.peersLocked().values()) {
+            if (e.current != null) {
+                scheduleLocked(e.current);
+            }
+        }
+        changedLocked();
+    }
+
+    private void scheduleLocked(Connection c) {
+        if (c.viewTimer != null || c.viewEpochSent == epoch) {
+            return;
+        }
+        long delayNanos = 0;
+        if (c.viewEpochSent >= 0) {
+            long periodNanos = TimeUnit.SECONDS.toNanos(state.config().heartbeatIntervalS());
+            delayNanos = Math.max(0, c.viewSentNanos + periodNanos - state.clock.nanoTime());
+        }
+        try {
+            c.viewTimer = state.timer.schedule(() -> send(c), delayNanos, TimeUnit.NANOSECONDS);
+        } catch (RejectedExecutionException stopped) {
+            // The agent is stopping; the connection is about to close.
+        }
+    }
+
+    private void send(Connection c) {
+        ByteBuffer out = state.locked(() -> {
+            c.viewTimer = null;
+            PeerEntry e = state.entryLocked(c.peer());
+            if (c.isClosing() || e == null || e.current != c) {
+                return null;
+            }
+            c.viewEpochSent = epoch;
+            c.viewSentNanos = state.clock.nanoTime();
+            return frameLocked().duplicate();
+        });
+        if (out != null) {
+            sender.sendOn(c, out);
+        }
+    }
+
+    /** The VIEW of this epoch, encoded once for every link. */
+    private ByteBuffer frameLocked() {
+        if (frameEpoch != epoch) {
+            List<NodeAddress> held = new ArrayList<>();
+            for (PeerEntry e : state.peersLocked().values()) {
+                if (e.current != null) {
+                    held.add(e.address);
+                }
+            }
+            held.sort(null);
+            List<String> text = new ArrayList<>(held.size());
+            for (NodeAddress a : held) {
+                text.add(a.toString());
+            }
+            frame = MessageCodec.encode(new Message.View(epoch, text));
+            frameEpoch = epoch;
+        }
+        return frame;
+    }
+
+    // ---------------------------------------------------------------- receiving
+
+    /**
+     * Keeps {@code v}, received on {@code c}, as its peer's view. Addresses this node knows
+     * come first, then others up to a bound (a peer added here later may already be
+     * connected there): a hostile peer's 65,535 made-up addresses cost next to nothing.
+     */
+    void received(Connection c, Message.View v) {
+        List<NodeAddress> named = new ArrayList<>(v.addresses().size());
+        for (String text : v.addresses()) {
+            try {
+                named.add(NodeAddress.parse(text));
+            } catch (IllegalArgumentException notAnAddress) {
+                // Not a pair this node can show; the rest of the view still counts.
+            }
+        }
+        state.locked(() -> {
+            PeerEntry e = state.entryLocked(c.peer());
+            if (e == null || e.current != c
+                    || (e.view != null && e.viewConnectionId == c.id() && Long.compareUnsigned(v.epoch(), e.viewEpoch) < 0)) {
+                return;
+            }
+            int room = Math.max(MIN_VIEW_ROOM, 2 * state.peersLocked().size() + 2);
+            Set<NodeAddress> kept = new HashSet<>();
+            for (NodeAddress a : named) {
+                if (a.equals(state.self()) || state.entryLocked(a) != null) {
+                    kept.add(a);
+                }
+            }
+            for (int i = 0; i < named.size() && kept.size() < room; i++) {
+                kept.add(named.get(i));
+            }
+            e.view = Set.copyOf(kept);
+            e.viewConnectionId = c.id();
+            e.viewEpoch = v.epoch();
+            changedLocked();
+        });
+    }
+
+    /** The peer's connection ended and no other took its place: what it said is no longer known. */
+    void peerGoneLocked(PeerEntry e) {
+        e.view = null;
+    }
+
+    // ---------------------------------------------------------------- judging
+
+    /** Something that can change the mesh happened: judge it again once the burst settles. */
+    void changedLocked() {
+        state.assertLocked();
+        if (judge == null) {
+            judge = state.scheduleLocked(this::judgeLocked, SETTLE_MS, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    private void judgeLocked() {
+        judge = null;
+        Inputs in = inputsLocked();
+        long n = ++judgements;
+        // The pairs are counted outside the lock: a thousand peers make half a million of them.
+        state.afterUnlockLocked(() -> {
+            List<String> missing = in.matrix().missing().stream().map(Object::toString).toList();
+            state.locked(() -> {
+                if (n < applied) {
+                    return;
+                }
+                applied = n;
+                if (!missing.equals(lastMissing)) {
+                    lastMissing = missing;
+                    state.events.meshChanged(missing);
+                }
+            });
+        });
+    }
+
+    /** What the mesh is judged from, copied under the lock (the views are immutable sets). */
+    record Inputs(NodeAddress self, Set<NodeAddress> listed, Set<NodeAddress> connected,
+                  Map<NodeAddress, Set<NodeAddress>> views) {
+        MeshMatrix matrix() {
+            return MeshMatrix.of(self, listed, connected, views);
+        }
+    }
+
+    /** The mesh as this node knows it now, to be judged outside the lock. */
+    Inputs inputsLocked() {
+        Set<NodeAddress> listed = new HashSet<>();
+        Set<NodeAddress> connected = new HashSet<>();
+        Map<NodeAddress, Set<NodeAddress>> views = new HashMap<>();
+        for (PeerEntry e : state.peersLocked().values()) {
+            if (e.configured) {
+                listed.add(e.address);
+            }
+            if (e.current != null) {
+                connected.add(e.address);
+                if (e.view != null) {
+                    views.put(e.address, e.view);
+                }
+            }
+        }
+        return new Inputs(state.self(), listed, connected, views);
+    }
+}
