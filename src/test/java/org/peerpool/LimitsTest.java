@@ -115,7 +115,7 @@ class LimitsTest {
 
     /** The agent's PAYLOAD on {@code topic} reaches the raw peer with {@code data}. */
     private static void assertReceives(RawPeer p, String topic, byte[] data) throws IOException {
-        Message m = p.readSkippingAnnounces();
+        Message m = p.readSkippingAnnouncesAndViews();
         Message.Payload got = assertInstanceOf(Message.Payload.class, m);
         assertEquals(topic, got.topic());
         assertArrayEquals(data, got.data());

@@ -178,7 +178,7 @@ class ViolationTest {
         assertNotNull(r, "the marker PAYLOAD was not delivered");
         assertEquals("marker", r.topic(), "the next PAYLOAD delivered");
         agent.send(three, "back", new byte[] {2}).get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
-        Message m = p.readSkippingAnnounces();
+        Message m = p.readSkippingAnnouncesAndViews();
         Message.Payload back = assertInstanceOf(Message.Payload.class, m, "the connection was closed");
         assertEquals("back", back.topic());
     }
@@ -320,6 +320,10 @@ class ViolationTest {
                 Arguments.of("PAYLOAD topic count past the end", Body.type(0x11).u16(100).raw((byte) 'a', (byte) 'b', (byte) 'c').frame()),
                 Arguments.of("PAYLOAD data count past the end", Body.type(0x11).str("t").u32(1000).raw(data5).frame()),
                 Arguments.of("PAYLOAD data count 0xFFFFFFFF", Body.type(0x11).str("t").u32(0xFFFFFFFFL).raw(data5).frame()),
+                Arguments.of("VIEW count 65536", Body.type(0x12).u64(1).u32(65536).frame()),
+                Arguments.of("VIEW ending before its count", Body.type(0x12).u64(1).u16(0).frame()),
+                Arguments.of("VIEW with fewer addresses than its count",
+                        Body.type(0x12).u64(1).u32(2).str("127.0.0.1:7100").frame()),
                 Arguments.of("HANDSHAKE after the handshake", frameOf(new Message.Handshake(1, "127.0.0.3:7100"))),
                 Arguments.of("HANDSHAKE_ACK after the handshake",
                         frameOf(new Message.HandshakeAck(true, "127.0.0.5", "127.0.0.3:7100", ""))));

@@ -27,7 +27,7 @@ public final class Ctl {
     public static final int EXIT_USAGE = 2;
     public static final int EXIT_NOT_RUNNING = 3;
 
-    private static final String USAGE = "usage: bin/peerpool peers [--json] | info [--json] | disconnect PEER"
+    private static final String USAGE = "usage: bin/peerpool peers [--json] | info [--json] | mesh [--json] | disconnect PEER"
             + " | connect PEER | reload";
 
     private Ctl() {
@@ -85,15 +85,15 @@ public final class Ctl {
         }
         String command = words.get(0);
         int want = switch (command) {
-            case "peers", "info", "reload" -> 0;
+            case "peers", "info", "mesh", "reload" -> 0;
             case "disconnect", "connect" -> 1;
             default -> throw new IllegalArgumentException("unknown command '" + command + "'");
         };
         if (words.size() - 1 != want) {
             throw new IllegalArgumentException(command + (want == 0 ? " takes no argument" : " takes one PEER (IP:PORT)"));
         }
-        if (json && !command.equals("peers") && !command.equals("info")) {
-            throw new IllegalArgumentException("--json is for peers and info");
+        if (json && !List.of("peers", "info", "mesh").contains(command)) {
+            throw new IllegalArgumentException("--json is for peers, info and mesh");
         }
         return new Request(pid, jmx, command, want == 1 ? words.get(1) : null, json);
     }
@@ -150,6 +150,16 @@ public final class Ctl {
                 } else {
                     InfoReport.print(info, out);
                 }
+            }
+            case "mesh" -> {
+                MeshReport.Mesh mesh = MeshReport.read(client, pool);
+                if (r.json()) {
+                    out.println(MeshReport.json(mesh));
+                } else {
+                    MeshReport.print(mesh, out);
+                }
+                // Like a failed check: a pair that should be up is down.
+                return mesh.in(MeshReport.State.MISSING).isEmpty() ? EXIT_OK : EXIT_REFUSED;
             }
             case "disconnect" -> out.println(client.invoke(pool, "disconnect", r.peer()));
             case "connect" -> out.println(client.invoke(pool, "connectNow", r.peer()));

@@ -7,6 +7,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -30,6 +31,10 @@ final class MeshGossip {
     static final long SETTLE_MS = 200;
     /** Addresses kept from one peer's view beyond twice this node's own peer count. */
     private static final int MIN_VIEW_ROOM = 1024;
+    private static final int MAX_PARSED = 4096;
+
+    /** Address texts already parsed; read on I/O threads, so a concurrent map outside the pool's lock. */
+    private final Map<String, NodeAddress> parsed = new ConcurrentHashMap<>();
 
     private final PoolState state;
     private final Sender sender;
@@ -138,10 +143,9 @@ final class MeshGossip {
     void received(Connection c, Message.View v) {
         List<NodeAddress> named = new ArrayList<>(v.addresses().size());
         for (String text : v.addresses()) {
-            try {
-                named.add(NodeAddress.parse(text));
-            } catch (IllegalArgumentException notAnAddress) {
-                // Not a pair this node can show; the rest of the view still counts.
+            NodeAddress a = parse(text);
+            if (a != null) {
+                named.add(a);
             }
         }
         state.locked(() -> {
@@ -167,6 +171,27 @@ final class MeshGossip {
         });
     }
 
+    /**
+     * The address {@code text} names, or null when it names none (not a pair this node can
+     * show; the rest of the view still counts). Views repeat the same few addresses, so
+     * they are parsed once; the cache is dropped whole when made-up ones fill it.
+     */
+    private NodeAddress parse(String text) {
+        NodeAddress a = parsed.get(text);
+        if (a == null) {
+            try {
+                a = NodeAddress.parse(text);
+            } catch (IllegalArgumentException notAnAddress) {
+                return null;
+            }
+            if (parsed.size() >= MAX_PARSED) {
+                parsed.clear();
+            }
+            parsed.put(text, a);
+        }
+        return a;
+    }
+
     /** The peer's connection ended and no other took its place: what it said is no longer known. */
     void peerGoneLocked(PeerEntry e) {
         e.view = null;
@@ -188,7 +213,7 @@ final class MeshGossip {
         long n = ++judgements;
         // The pairs are counted outside the lock: a thousand peers make half a million of them.
         state.afterUnlockLocked(() -> {
-            List<String> missing = in.matrix().missing().stream().map(Object::toString).toList();
+            List<String> missing = in.missing();
             state.locked(() -> {
                 if (n < applied) {
                     return;
@@ -207,6 +232,10 @@ final class MeshGossip {
                   Map<NodeAddress, Set<NodeAddress>> views) {
         MeshMatrix matrix() {
             return MeshMatrix.of(self, listed, connected, views);
+        }
+
+        List<String> missing() {
+            return MeshMatrix.missing(self, listed, connected, views);
         }
     }
 

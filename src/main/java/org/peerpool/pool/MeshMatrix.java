@@ -77,6 +77,23 @@ public record MeshMatrix(NodeAddress self, List<NodeAddress> nodes, Set<NodeAddr
         return new MeshMatrix(self, nodes, views.keySet(), pairs);
     }
 
+    /** Only the missing pairs of {@link #of}, as {@code "A B"}: judged often, so nothing else is built. */
+    static List<String> missing(NodeAddress self, Set<NodeAddress> listed, Set<NodeAddress> connected,
+                                Map<NodeAddress, Set<NodeAddress>> views) {
+        TreeSet<NodeAddress> expected = new TreeSet<>(listed);
+        expected.add(self);
+        List<NodeAddress> nodes = new ArrayList<>(expected);
+        List<String> out = new ArrayList<>();
+        for (int i = 0; i < nodes.size(); i++) {
+            for (int j = i + 1; j < nodes.size(); j++) {
+                if (judge(self, connected, views, nodes.get(i), nodes.get(j)) == PairState.MISSING) {
+                    out.add(nodes.get(i) + " " + nodes.get(j));
+                }
+            }
+        }
+        return out;
+    }
+
     private static PairState judge(NodeAddress self, Set<NodeAddress> connected,
                                    Map<NodeAddress, Set<NodeAddress>> views, NodeAddress a, NodeAddress b) {
         if (a.equals(self) || b.equals(self)) {

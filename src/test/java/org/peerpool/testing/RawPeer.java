@@ -115,12 +115,12 @@ public final class RawPeer implements Closeable {
         }
     }
 
-    /** The next frame that is not an ANNOUNCE, or null at end of stream. */
-    public Message readSkippingAnnounces() throws IOException {
+    /** The next frame that is not an ANNOUNCE or a VIEW (the node's own periodic news), or null at end of stream. */
+    public Message readSkippingAnnouncesAndViews() throws IOException {
         Message m;
         do {
             m = read();
-        } while (m instanceof Message.Announce);
+        } while (m instanceof Message.Announce || m instanceof Message.View);
         return m;
     }
 
