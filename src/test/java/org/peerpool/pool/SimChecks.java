@@ -234,6 +234,50 @@ final class SimChecks {
     }
 
     /**
+     * Once the mesh is settled and every view current, each running node's mesh view is
+     * the truth: every pair it lists both ends of is connected exactly when the two pools
+     * hold each other, and unknown only where it holds neither end; and its mesh
+     * listeners have heard the same missing pairs.
+     */
+    void meshKnown() {
+        for (SimNode x : run.nodes) {
+            if (!x.running) {
+                continue;
+            }
+            MeshMatrix m = x.pool.mesh();
+            for (MeshMatrix.Pair p : m.pairs()) {
+                SimNode a = node(p.a());
+                SimNode b = node(p.b());
+                if (p.state() == MeshMatrix.PairState.UNLISTED) {
+                    continue;
+                }
+                boolean up = a != null && b != null && a.running && b.running && a.pool.isConnected(b.address())
+                        && b.pool.isConnected(a.address());
+                boolean seen = p.a().equals(x.address()) || p.b().equals(x.address())
+                        || x.pool.isConnected(p.a()) || x.pool.isConnected(p.b());
+                MeshMatrix.PairState want = !seen ? MeshMatrix.PairState.UNKNOWN
+                        : up ? MeshMatrix.PairState.CONNECTED : MeshMatrix.PairState.MISSING;
+                if (p.state() != want) {
+                    throw run.violation(x + " shows pair " + p + " as " + p.state() + ", the pools say " + want);
+                }
+            }
+            List<String> missing = m.missing().stream().map(Object::toString).toList();
+            if (!missing.equals(x.meshHeard)) {
+                throw run.violation(x + "'s mesh listeners last heard " + x.meshHeard + ", its view is " + missing);
+            }
+        }
+    }
+
+    private SimNode node(NodeAddress a) {
+        for (SimNode n : run.nodes) {
+            if (n.address().equals(a)) {
+                return n;
+            }
+        }
+        return null;
+    }
+
+    /**
      * Whether the higher node refuses the lower one's canonical dial as {@code downgrade
      * refused} because the reverse connection it holds is more strongly authenticated
      * (it pins the lower node, which does not pin it back): then the pair rightly rests on

@@ -37,6 +37,8 @@ final class SimNode implements Dialer {
     SimTimer timer;
     SimTimer eventThread;
     boolean running;
+    /** What this life's mesh listeners last heard: the missing pairs. */
+    List<String> meshHeard = List.of();
     boolean stopping;
     /** Bumped by every start, so events of an earlier life find nothing to do. */
     int life;
@@ -72,6 +74,8 @@ final class SimNode implements Dialer {
         pool = new ConnectionPool(cfg, timer, eventThread, world);
         checkedAtSection = -1;
         pool.addPayloadListener((from, topic, data) -> run.delivered(this, from, topic, data));
+        meshHeard = List.of();
+        pool.addMeshListener(missing -> meshHeard = missing);
         running = true;
         stopping = false;
         pool.open();

@@ -86,6 +86,10 @@ final class SimRun {
         long settle = checks.settleBoundNanos();
         world.runUntil(world.now() + settle, checks::afterStep);
         checks.converged(settle);
+        // Views go out at most once per heartbeat per peer: one interval after the last change, each is current.
+        long viewsCurrent = SimWorld.seconds(nodes.stream().mapToInt(n -> n.config.heartbeatIntervalS()).max().orElse(0) + 1);
+        world.runUntil(world.now() + viewsCurrent, checks::afterStep);
+        checks.meshKnown();
         List<List<Link>> closing = new ArrayList<>();
         for (SimNode n : nodes) {
             closing.add(n.running ? n.stop() : List.of());
