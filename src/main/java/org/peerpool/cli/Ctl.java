@@ -2,6 +2,7 @@ package org.peerpool.cli;
 
 import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -78,7 +79,7 @@ public final class Ctl {
             }
         }
         if (pid < 0 && jmx == null) {
-            throw new IllegalArgumentException("no node given (--pid PID or --jmx HOST:PORT)");
+            throw new IllegalArgumentException("no node given (--pid PID or --jmx HOST:PORT[@PASSWORDFILE])");
         }
         if (words.isEmpty()) {
             throw new IllegalArgumentException("no command given");
@@ -121,8 +122,11 @@ public final class Ctl {
         if (r.jmx() == null) {
             return OperatorClient.attach(r.pid());
         }
+        // HOST:PORT@FILE logs in with the first role and password of a JMX password file.
+        int at = r.jmx().indexOf('@');
         try {
-            return OperatorClient.remote(r.jmx());
+            return at < 0 ? OperatorClient.remote(r.jmx())
+                    : OperatorClient.remote(r.jmx().substring(0, at), Path.of(r.jmx().substring(at + 1)));
         } catch (OperatorClient.Unreachable e) {
             if (r.pid() < 0) {
                 throw e;

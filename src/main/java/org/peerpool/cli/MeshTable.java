@@ -2,6 +2,7 @@ package org.peerpool.cli;
 
 import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -24,7 +25,7 @@ import org.peerpool.wire.NodeAddress;
  * TLS protocol). Used by {@code bin/peerpool-demo}; exits 0 when the expectation holds
  * (or none was given), 1 when it does not, 2 on bad arguments.
  *
- * <pre>java -cp ... org.peerpool.cli.MeshTable [--wait S] [--expect N] [--tls] HOST:JMXPORT...</pre>
+ * <pre>java -cp ... org.peerpool.cli.MeshTable [--wait S] [--expect N] [--tls] HOST:JMXPORT[@PASSWORDFILE]...</pre>
  */
 public final class MeshTable {
 
@@ -56,7 +57,7 @@ public final class MeshTable {
             targets.clear();
         }
         if (targets.isEmpty()) {
-            System.err.println("usage: MeshTable [--wait SECONDS] [--expect CONNECTIONS] [--tls] HOST:JMXPORT...");
+            System.err.println("usage: MeshTable [--wait SECONDS] [--expect CONNECTIONS] [--tls] HOST:JMXPORT[@PASSWORDFILE]...");
             System.exit(2);
         }
         long deadline = System.nanoTime() + waitS * 1_000_000_000L;
@@ -85,8 +86,12 @@ public final class MeshTable {
         return out;
     }
 
+    /** {@code target} is {@code HOST:PORT}, or {@code HOST:PORT@FILE} to log in with FILE's first JMX role and password. */
     private static NodeView readOne(String target) {
-        try (OperatorClient client = OperatorClient.remote(target)) {
+        int at = target.indexOf('@');
+        Path passwordFile = at < 0 ? null : Path.of(target.substring(at + 1));
+        String hostPort = at < 0 ? target : target.substring(0, at);
+        try (OperatorClient client = OperatorClient.remote(hostPort, passwordFile)) {
             ObjectName pool = client.pool();
             Map<String, Object> counts = client.read(pool, "LocalAddress", "ConnectionCount");
             Map<String, String> cells = new LinkedHashMap<>();
@@ -107,11 +112,11 @@ public final class MeshTable {
                 }
                 cells.put(String.valueOf(row.get("Address")), cell);
             }
-            return new NodeView(target, String.valueOf(counts.get("LocalAddress")),
+            return new NodeView(hostPort, String.valueOf(counts.get("LocalAddress")),
                     ((Number) counts.get("ConnectionCount")).intValue(), cells, tls, security, null);
         } catch (OperatorClient.Unreachable | IOException | JMException | OperatorClient.Refused
                  | RuntimeException e) {
-            return new NodeView(target, "?", -1, Map.of(), 0, Set.of(),
+            return new NodeView(hostPort, "?", -1, Map.of(), 0, Set.of(),
                     "not reachable (" + e.getClass().getSimpleName() + ")");
         }
     }

@@ -1,9 +1,12 @@
 package org.peerpool.cli;
 
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -85,17 +88,45 @@ final class OperatorClient implements AutoCloseable {
             throw new Unreachable("cannot attach to pid " + pid + (alive ? "" : ", which no longer runs") + ": "
                     + message(e), alive, e);
         }
-        return connect(address, "pid " + pid);
+        return connect(address, "pid " + pid, Map.of());
     }
 
     /** Connects over remote JMX to {@code host:port} (PEERPOOL_JMX_PORT, or a demo node's port). */
     static OperatorClient remote(String hostPort) throws Unreachable {
-        return connect("service:jmx:rmi:///jndi/rmi://" + hostPort + "/jmxrmi", "JMX " + hostPort);
+        return remote(hostPort, null);
     }
 
-    private static OperatorClient connect(String url, String target) throws Unreachable {
+    /**
+     * Remote JMX at {@code hostPort}, logging in with the first role and password of
+     * {@code passwordFile} (the JDK's {@code jmxremote.password} format: {@code role password}
+     * per line), or with no credentials when it is null.
+     */
+    static OperatorClient remote(String hostPort, Path passwordFile) throws Unreachable {
+        Map<String, Object> env = new HashMap<>();
+        if (passwordFile != null) {
+            try {
+                env.put(JMXConnector.CREDENTIALS, credentials(passwordFile));
+            } catch (IOException e) {
+                throw new Unreachable("cannot read the JMX password file " + passwordFile + ": " + message(e), false, e);
+            }
+        }
+        return connect("service:jmx:rmi:///jndi/rmi://" + hostPort + "/jmxrmi", "JMX " + hostPort, env);
+    }
+
+    /** The first {@code role password} line of a JMX password file. */
+    static String[] credentials(Path passwordFile) throws IOException {
+        for (String line : Files.readAllLines(passwordFile)) {
+            String[] words = line.strip().split("\\s+");
+            if (words.length >= 2 && !words[0].startsWith("#")) {
+                return new String[] {words[0], words[1]};
+            }
+        }
+        throw new IOException("no 'role password' line");
+    }
+
+    private static OperatorClient connect(String url, String target, Map<String, Object> env) throws Unreachable {
         try {
-            return new OperatorClient(JMXConnectorFactory.connect(new JMXServiceURL(url)), target);
+            return new OperatorClient(JMXConnectorFactory.connect(new JMXServiceURL(url), env), target);
         } catch (IOException | RuntimeException e) {
             throw new Unreachable("cannot connect to " + target + ": " + message(e), false, e);
         }
