@@ -12,6 +12,7 @@ import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 import org.peerpool.cli.MeshReport.State;
+import org.peerpool.wire.NodeAddress;
 
 /** {@code bin/peerpool mesh} from bean values: each pair's state, missing first, the matrix and the JSON. */
 class MeshReportTest {
@@ -40,9 +41,9 @@ class MeshReportTest {
         assertEquals(10, m.pairs().size());
         assertEquals(State.MISSING, m.pairs().get(0).state());
         assertEquals(B + " " + C, m.pairs().get(0).a() + " " + m.pairs().get(0).b());
-        assertEquals(State.CONNECTED, m.state(D, B));
-        assertEquals(State.UNKNOWN, m.state(C, D), "both listed, neither told");
-        assertEquals(State.UNLISTED, m.state(B, U), "U is not in A's list: nothing expected of B-U");
+        assertEquals(State.CONNECTED, m.state(NodeAddress.parse(D), NodeAddress.parse(B)));
+        assertEquals(State.UNKNOWN, m.state(NodeAddress.parse(C), NodeAddress.parse(D)), "both listed, neither told");
+        assertEquals(State.UNLISTED, m.state(NodeAddress.parse(B), NodeAddress.parse(U)), "U is not in A's list: nothing expected of B-U");
         assertEquals(1, m.in(State.MISSING).size());
         assertEquals(1, m.in(State.UNKNOWN).size());
     }
