@@ -111,6 +111,12 @@ public final class NodeProcess {
         }
     }
 
+    /** A remote JMX connection to the node, for a caller that reads it often; the caller closes it. */
+    public JMXConnector jmx() throws IOException {
+        return JMXConnectorFactory.connect(
+                new JMXServiceURL("service:jmx:rmi:///jndi/rmi://127.0.0.1:" + jmxPort + "/jmxrmi"));
+    }
+
     /** The last lines of the node's log. */
     public String tail() {
         try {
