@@ -57,18 +57,37 @@ final class MeshReport {
         }
     }
 
+    private static final int MAX_READS = 10;
+
     private static final String[] ATTRIBUTES = {"LocalAddress", "ConfiguredPeers", "ConnectedPeers", "MeshPairs",
         "MeshMissingPairs"};
 
     private MeshReport() {
     }
 
+    /**
+     * Reads until two reads in a row agree: each attribute is worked out on its own, so a
+     * pair that went down between two of them could be in neither list and pass for unknown.
+     */
     static Mesh read(OperatorClient client, ObjectName pool) throws IOException, JMException {
-        Map<String, Object> v = client.read(pool, ATTRIBUTES);
-        if (!v.containsKey("MeshPairs")) {
-            throw new JMException("this node has no mesh view (built before VIEW); 'bin/peerpool peers' shows its own links");
+        Map<String, Object> before = readOnce(client, pool);
+        for (int i = 0; i < MAX_READS; i++) {
+            Map<String, Object> now = readOnce(client, pool);
+            if (now.equals(before)) {
+                return of(now);
+            }
+            before = now;
         }
-        return of(v);
+        throw new JMException("the mesh kept changing over " + (MAX_READS + 1) + " reads; try again");
+    }
+
+    private static Map<String, Object> readOnce(OperatorClient client, ObjectName pool) throws IOException, JMException {
+        Map<String, Object> v = client.read(pool, ATTRIBUTES);
+        if (!v.containsKey("MeshPairs") || !v.containsKey("MeshMissingPairs")) {
+            throw new JMException("this node gave no mesh view (a build before VIEW, or the read failed);"
+                    + " 'bin/peerpool peers' shows its own links");
+        }
+        return v;
     }
 
     static Mesh of(Map<String, Object> v) {
