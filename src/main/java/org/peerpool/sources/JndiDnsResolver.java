@@ -1,0 +1,103 @@
+package org.peerpool.sources;
+
+import java.net.InetAddress;
+import java.util.ArrayList;
+import java.util.Hashtable;
+import java.util.List;
+
+import javax.naming.CommunicationException;
+import javax.naming.Context;
+import javax.naming.NameNotFoundException;
+import javax.naming.NamingEnumeration;
+import javax.naming.NamingException;
+import javax.naming.directory.Attribute;
+import javax.naming.directory.DirContext;
+import javax.naming.directory.InitialDirContext;
+
+import org.peerpool.wire.NodeAddress;
+
+/**
+ * {@link PeerResolver} over the JDK's own DNS client (module {@code jdk.naming.dns}).
+ * Chosen over {@link InetAddress#getAllByName}, which caches answers for
+ * {@code networkaddress.cache.ttl} (fighting {@code dns_refresh_s}) and cannot tell a
+ * timeout from NXDOMAIN; Java 17 has no public resolver SPI. The URL {@code dns:}
+ * asks the servers of {@code /etc/resolv.conf}; a test names its own server
+ * ({@code dns://127.0.0.53:PORT}). A and AAAA are asked separately: a query for both at
+ * once would be an ANY query, which many resolvers answer minimally (RFC 8482).
+ */
+public final class JndiDnsResolver implements PeerResolver {
+
+    private final String url;
+    private final int timeoutMs;
+    private final int retries;
+
+    private JndiDnsResolver(String url, int timeoutMs, int retries) {
+        this.url = url;
+        this.timeoutMs = timeoutMs;
+        this.retries = retries;
+    }
+
+    /** The system's DNS servers; one second per try, doubled on the retry, so about 3 s per server at most. */
+    public static JndiDnsResolver system() {
+        return new JndiDnsResolver("dns:", 1000, 2);
+    }
+
+    /** The DNS server at {@code url} ({@code dns://HOST:PORT}), with the given timeout per try and retries. */
+    public static JndiDnsResolver at(String url, int timeoutMs, int retries) {
+        return new JndiDnsResolver(url, timeoutMs, retries);
+    }
+
+    @Override
+    public List<InetAddress> resolve(String host) throws SourceException {
+        Hashtable<String, Object> env = new Hashtable<>();
+        env.put(Context.INITIAL_CONTEXT_FACTORY, "com.sun.jndi.dns.DnsContextFactory");
+        env.put(Context.PROVIDER_URL, url);
+        env.put("com.sun.jndi.dns.timeout.initial", String.valueOf(timeoutMs));
+        env.put("com.sun.jndi.dns.timeout.retries", String.valueOf(retries));
+        DirContext ctx = null;
+        try {
+            ctx = new InitialDirContext(env);
+            List<InetAddress> out = new ArrayList<>();
+            // Absolute, so no search domain of resolv.conf is appended.
+            String name = host.endsWith(".") ? host : host + ".";
+            for (String type : List.of("A", "AAAA")) {
+                Attribute records = ctx.getAttributes(name, new String[] {type}).get(type);
+                if (records == null) {
+                    continue;
+                }
+                NamingEnumeration<?> values = records.getAll();
+                while (values.hasMore()) {
+                    String text = String.valueOf(values.next());
+                    out.add(NodeAddress.parseIp(text, host + " " + type + " record"));
+                }
+            }
+            return out;
+        } catch (NameNotFoundException e) {
+            throw new SourceException(host + ": no such name (NXDOMAIN)", e);
+        } catch (CommunicationException e) {
+            throw new SourceException(host + ": no answer from DNS (" + reason(e) + ")", e);
+        } catch (NamingException e) {
+            throw new SourceException(host + ": DNS error (" + reason(e) + ")", e);
+        } catch (IllegalArgumentException e) {
+            throw new SourceException(host + ": unreadable record (" + e.getMessage() + ")", e);
+        } finally {
+            close(ctx);
+        }
+    }
+
+    private static String reason(NamingException e) {
+        Throwable root = e.getRootCause() != null ? e.getRootCause() : e;
+        String m = root.getMessage() != null ? root.getMessage() : e.getExplanation();
+        return m == null ? root.getClass().getSimpleName() : m;
+    }
+
+    private static void close(DirContext ctx) {
+        if (ctx != null) {
+            try {
+                ctx.close();
+            } catch (NamingException e) {
+                // Nothing is held open between queries; a failed close loses nothing.
+            }
+        }
+    }
+}
