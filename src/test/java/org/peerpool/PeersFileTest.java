@@ -99,6 +99,7 @@ class PeersFileTest {
     }
 
     private static String[] sources(MBeanServer server, NodeAddress node, NodeAddress peer) {
+        Await.until(WAIT, () -> server.isRegistered(JmxNames.peer(node, peer)), "Peer bean of " + peer);
         return JMX.newMXBeanProxy(server, JmxNames.peer(node, peer), PeerMXBean.class).getSources();
     }
 }
