@@ -48,6 +48,11 @@ class PeersSectionTest {
     }
 
     @Test
+    void theShippedSampleLoadsWithItsPeersSectionCommentedOut() throws Exception {
+        assertEquals(PeerSourceSettings.NONE, ConfigLoader.load(Path.of("etc/peerpool.ini")).sources());
+    }
+
+    @Test
     void anAbsoluteFileStaysAsWritten() throws Exception {
         assertEquals(Path.of("/var/lib/node/mn.txt"), parse(HEAD + "file = /var/lib/node/mn.txt\n").sources().file());
     }
