@@ -3,11 +3,11 @@ package org.peerpool;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.BooleanSupplier;
 
 import javax.management.JMX;
 import javax.management.MBeanServer;
@@ -27,7 +27,7 @@ import org.peerpool.wire.NodeAddress;
 
 /**
  * A {@code [peers] file} rewritten by another program, in place and by rename, adds and
- * removes peers (DESIGN.md A2: within a second). The bound asserted is 5 s, for a loaded
+ * removes peers (DESIGN.md A2: within a second), and an INI edit dropping the source drops its peers. The bound asserted is 5 s, for a loaded
  * machine; the time measured is printed.
  */
 @Timeout(60)
@@ -72,25 +72,32 @@ class PeersFileTest {
         assertArrayEquals(new String[] {"file:masternodes.txt"}, sources(server, a, b));
         assertArrayEquals(new String[] {"ini"}, sources(server, a, c));
 
-        long inPlace = timeToConfigure(node, () -> Ini.writeInPlace(peers, b + "\n" + d + "\n"),
+        long inPlace = timeToConfigure(() -> Ini.writeInPlace(peers, b + "\n" + d + "\n"),
                 () -> node.pool().configuredPeers().contains(d));
         Await.until(WAIT, () -> node.pool().isConnected(d), "added peer connected");
 
         // Drops b, half of the file's two: not more than max_drop_fraction (0.5), so it applies at once.
-        long renamed = timeToConfigure(node, () -> Ini.writeThenRename(peers, d + "\n" + c + " ; also a peer line\n"),
+        long renamed = timeToConfigure(() -> Ini.writeThenRename(peers, d + "\n" + c + " ; also a peer line\n"),
                 () -> !node.pool().configuredPeers().contains(b));
         Await.until(WAIT, () -> !node.pool().isConnected(b), "removed peer disconnected");
         assertTrue(node.pool().isConnected(c), "a peer listed by the INI and the file stays");
         assertArrayEquals(new String[] {"ini", "file:masternodes.txt"}, sources(server, a, c));
         System.out.printf("PeersFileTest: peers file rewritten in place applied in %d ms, by rename in %d ms%n",
                 inPlace, renamed);
+
+        // An INI edit that drops [peers] drops the file's peers, and keeps its own.
+        Ini.writeInPlace(ini, Ini.text(a, List.of(c)));
+        Await.until(WAIT, () -> node.pool().configuredPeers().equals(List.of(c)), () -> "only the INI's peer: "
+                + node.pool().configuredPeers());
+        assertTrue(node.pool().isConnected(c), "the INI's peer kept its connection");
+        assertArrayEquals(new String[] {"ini"}, sources(server, a, c));
     }
 
     private interface Write {
         void run() throws Exception;
     }
 
-    private static long timeToConfigure(Agent node, Write write, java.util.function.BooleanSupplier done)
+    private static long timeToConfigure(Write write, BooleanSupplier done)
             throws Exception {
         long t0 = System.nanoTime();
         write.run();

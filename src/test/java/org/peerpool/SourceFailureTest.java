@@ -34,7 +34,7 @@ import org.peerpool.testing.TinyDns;
 import org.peerpool.wire.NodeAddress;
 
 /**
- * A failing source disconnects no one (DESIGN.md A2): a deleted file, DNS going silent,
+ * A failing source disconnects no one (DESIGN.md A2): a bad line, a deleted file, DNS going silent,
  * NXDOMAIN and an answer dropping more than max_drop_fraction all leave every
  * connection as it was, each shows on the Config bean, and a failure that lasts many
  * refreshes logs one WARN.
@@ -87,6 +87,8 @@ class SourceFailureTest {
         String dnsLabel = "dns:seeds.test:" + port + ": ";
 
         try (LogCapture warnings = LogCapture.warnings("org.peerpool.sources.SourceState")) {
+            Files.writeString(peers, TestNet.address(2, port) + "\nnot-an-address\n");
+            awaitError(config, "file:masternodes.txt: " + peers + " line 2: 'not-an-address': ");
             Files.delete(peers);
             awaitError(config, "file:masternodes.txt: " + peers + ": file not found; keeping its last 1 peers");
 

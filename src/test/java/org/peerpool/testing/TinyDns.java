@@ -8,6 +8,7 @@ import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketException;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -103,7 +104,7 @@ public final class TinyDns implements AutoCloseable {
             if (name.length() > 0) {
                 name.append('.');
             }
-            name.append(new String(q, pos + 1, len, java.nio.charset.StandardCharsets.US_ASCII));
+            name.append(new String(q, pos + 1, len, StandardCharsets.US_ASCII));
             pos += len + 1;
         }
         pos++;
