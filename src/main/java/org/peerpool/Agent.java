@@ -289,11 +289,12 @@ public final class Agent implements AutoCloseable {
         if (phase == Phase.STOPPED) {
             throw new IllegalStateException("agent " + address() + " is stopped");
         }
-        PeerMerge.Merged merged = sources.merge(next);
         boolean moved = !next.self().equals(pool.self());
         if (moved && phase != Phase.NEW) {
             transport.rebind(next.self());
         }
+        // After the rebind: a config that cannot be bound changes nothing, not even what JMX shows.
+        PeerMerge.Merged merged = sources.merge(next);
         if (moved) {
             // The beans' node key is this node's address: they move with it.
             unexposeJmx();
