@@ -278,11 +278,7 @@ public final class Agent implements AutoCloseable {
      * merged with those of its {@code [peers]} sources, which follow {@code next} too.
      */
     public void apply(NodeConfig next) throws IOException {
-        PeerMerge.Merged merged = applyLocked(next);
-        sources.logRefusals(merged);
-        if (running()) {
-            sources.configure(next);
-        }
+        sources.logRefusals(applyLocked(next));
     }
 
     private synchronized PeerMerge.Merged applyLocked(NodeConfig next) throws IOException {
@@ -304,11 +300,11 @@ public final class Agent implements AutoCloseable {
         if (moved && phase != Phase.NEW) {
             exposeJmx();
         }
+        if (phase == Phase.RUNNING) {
+            // Under the lock so two applies reach the sources in the order they took effect; it only queues a task.
+            sources.configure(next);
+        }
         return merged;
-    }
-
-    private synchronized boolean running() {
-        return phase == Phase.RUNNING;
     }
 
     /** A source's list changed: the pool gets the INI's peers merged with the sources' lists as they are now. */

@@ -89,7 +89,8 @@ public final class PeerSources implements SourcesView, AutoCloseable {
 
     /**
      * Runs the sources {@code ini}'s {@code [peers]} section names, from now on. Returns at
-     * once; the change is made on the sources thread.
+     * once, logging nothing (callers may hold a lock); the change is made on the sources
+     * thread, in the order of the calls.
      */
     public void configure(NodeConfig ini) {
         if (!ini.sources().any() && !everConfigured) {
@@ -100,7 +101,7 @@ public final class PeerSources implements SourcesView, AutoCloseable {
         try {
             thread.execute(() -> reconfigure(ini.sources(), ini.port()));
         } catch (RejectedExecutionException closed) {
-            log.debug("{} - Peer sources closed; [peers] not applied", node);
+            // The node is stopping: there is nothing left to run the sources for.
         }
     }
 
