@@ -29,22 +29,26 @@ public final class JndiDnsResolver implements PeerResolver {
 
     private final String url;
     private final int timeoutMs;
-    private final int retries;
+    /** Queries per server, each waiting twice as long as the one before (JNDI calls this "retries"). */
+    private final int tries;
 
-    private JndiDnsResolver(String url, int timeoutMs, int retries) {
+    private JndiDnsResolver(String url, int timeoutMs, int tries) {
         this.url = url;
         this.timeoutMs = timeoutMs;
-        this.retries = retries;
+        this.tries = tries;
     }
 
-    /** The system's DNS servers; one second per try, doubled on the retry, so about 3 s per server at most. */
+    /** The system's DNS servers; two tries of 1 s and 2 s, so about 3 s per server at most. */
     public static JndiDnsResolver system() {
         return new JndiDnsResolver("dns:", 1000, 2);
     }
 
-    /** The DNS server at {@code url} ({@code dns://HOST:PORT}), with the given timeout per try and retries. */
-    public static JndiDnsResolver at(String url, int timeoutMs, int retries) {
-        return new JndiDnsResolver(url, timeoutMs, retries);
+    /**
+     * The DNS server at {@code url} ({@code dns://HOST:PORT}): {@code tries} queries, the
+     * first waiting {@code timeoutMs}, each next one twice as long.
+     */
+    public static JndiDnsResolver at(String url, int timeoutMs, int tries) {
+        return new JndiDnsResolver(url, timeoutMs, tries);
     }
 
     @Override
@@ -53,7 +57,7 @@ public final class JndiDnsResolver implements PeerResolver {
         env.put(Context.INITIAL_CONTEXT_FACTORY, "com.sun.jndi.dns.DnsContextFactory");
         env.put(Context.PROVIDER_URL, url);
         env.put("com.sun.jndi.dns.timeout.initial", String.valueOf(timeoutMs));
-        env.put("com.sun.jndi.dns.timeout.retries", String.valueOf(retries));
+        env.put("com.sun.jndi.dns.timeout.retries", String.valueOf(tries));
         DirContext ctx = null;
         try {
             ctx = new InitialDirContext(env);

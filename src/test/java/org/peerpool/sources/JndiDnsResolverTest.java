@@ -59,6 +59,6 @@ class JndiDnsResolverTest {
         String silent = assertThrows(SourceException.class, () -> resolver.resolve("seeds.test")).getMessage();
         long ms = (System.nanoTime() - t0) / 1_000_000;
         assertTrue(silent.startsWith("seeds.test: no answer from DNS"), silent);
-        System.out.println("JndiDnsResolverTest: a silent server gave up after " + ms + " ms (300 ms, 1 retry)");
+        System.out.println("JndiDnsResolverTest: a silent server gave up after " + ms + " ms (one try of 300 ms)");
     }
 }
