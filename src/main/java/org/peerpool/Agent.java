@@ -23,6 +23,10 @@ import org.peerpool.pool.ConnectionPool;
 import org.peerpool.pool.PeerControl;
 import org.peerpool.pool.PoolView;
 import org.peerpool.pool.Link;
+import org.peerpool.sources.JndiDnsResolver;
+import org.peerpool.sources.PeerMerge;
+import org.peerpool.sources.PeerResolver;
+import org.peerpool.sources.PeerSources;
 import org.peerpool.transport.Transport;
 import org.peerpool.wire.Message;
 import org.peerpool.wire.NodeAddress;
@@ -54,6 +58,10 @@ public final class Agent implements AutoCloseable {
     private final ConnectionPool pool;
     private final Transport transport;
     private final ConfigWatcher watcher;
+    /** The [peers] sources; the pool gets the INI's peers merged with theirs. */
+    private final PeerSources sources;
+    /** The configuration as the INI (or the embedder) gives it, before the sources' peers are merged in. */
+    private NodeConfig ini;
     private Phase phase = Phase.NEW;
 
     // JMX: beans from listen() until stop(); no server means no beans.
@@ -69,7 +77,9 @@ public final class Agent implements AutoCloseable {
         timer.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
         events = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(EVENT_QUEUE_MAX),
                 r -> daemon(r, "peerpool-events-" + name));
-        pool = new ConnectionPool(b.config, timer, events);
+        ini = b.config;
+        sources = new PeerSources(name, b.resolver, this::applySources);
+        pool = new ConnectionPool(sources.merge(b.config).config(), timer, events);
         transport = new Transport(pool.transportEvents(), name, b.ioThreads, b.dialGate);
         mbeanServer = b.mbeanServer;
     }
@@ -106,6 +116,7 @@ public final class Agent implements AutoCloseable {
         private int ioThreads = Math.max(1, Math.min(2, Runtime.getRuntime().availableProcessors()));
         private Predicate<NodeAddress> dialGate = a -> true;
         private Supplier<MBeanServer> mbeanServer = ManagementFactory::getPlatformMBeanServer;
+        private PeerResolver resolver = JndiDnsResolver.system();
 
         private Builder(NodeConfig config) {
             this.config = config;
@@ -135,6 +146,12 @@ public final class Agent implements AutoCloseable {
          */
         public Builder mbeanServer(MBeanServer server) {
             mbeanServer = () -> server;
+            return this;
+        }
+
+        /** Where {@code [peers] dns} names are resolved (default: the system's DNS servers). A test seam. */
+        Builder peerResolver(PeerResolver r) {
+            resolver = r;
             return this;
         }
 
@@ -173,6 +190,7 @@ public final class Agent implements AutoCloseable {
             exposeJmx();
         }
         phase = Phase.RUNNING;
+        sources.configure(ini);
         if (watcher != null) {
             watcher.start(this::apply);
         }
@@ -195,6 +213,8 @@ public final class Agent implements AutoCloseable {
             // Outside this agent's lock: a reload being applied needs it to finish.
             watcher.close();
         }
+        // Also outside it: a source's change being applied waits for it.
+        sources.close();
         stopLocked();
     }
 
@@ -235,7 +255,7 @@ public final class Agent implements AutoCloseable {
     private void exposeJmx() {
         MBeanServer server = mbeanServer.get();
         if (server != null) {
-            jmx = JmxExposure.expose(server, pool, pool, watcher);
+            jmx = JmxExposure.expose(server, pool, pool, watcher, sources);
         }
     }
 
@@ -254,9 +274,14 @@ public final class Agent implements AutoCloseable {
     /**
      * Puts a new configuration into effect while running: moves the listener if this
      * node's address changed (failing, with nothing changed, if the new one cannot be
-     * bound), then has the pool apply the difference.
+     * bound), then has the pool apply the difference. The pool gets {@code next}'s peers
+     * merged with those of its {@code [peers]} sources, which follow {@code next} too.
      */
-    public synchronized void apply(NodeConfig next) throws IOException {
+    public void apply(NodeConfig next) throws IOException {
+        sources.logRefusals(applyLocked(next));
+    }
+
+    private synchronized PeerMerge.Merged applyLocked(NodeConfig next) throws IOException {
         if (phase == Phase.STOPPED) {
             throw new IllegalStateException("agent " + address() + " is stopped");
         }
@@ -264,14 +289,35 @@ public final class Agent implements AutoCloseable {
         if (moved && phase != Phase.NEW) {
             transport.rebind(next.self());
         }
+        // After the rebind: a config that cannot be bound changes nothing, not even what JMX shows.
+        PeerMerge.Merged merged = sources.merge(next);
         if (moved) {
             // The beans' node key is this node's address: they move with it.
             unexposeJmx();
         }
-        pool.apply(next);
+        ini = next;
+        pool.apply(merged.config());
         if (moved && phase != Phase.NEW) {
             exposeJmx();
         }
+        if (phase == Phase.RUNNING) {
+            // Under the lock so two applies reach the sources in the order they took effect; it only queues a task.
+            sources.configure(next);
+        }
+        return merged;
+    }
+
+    /** A source's list changed: the pool gets the INI's peers merged with the sources' lists as they are now. */
+    private void applySources() {
+        PeerMerge.Merged merged;
+        synchronized (this) {
+            if (phase == Phase.STOPPED) {
+                return;
+            }
+            merged = sources.merge(ini);
+            pool.apply(merged.config());
+        }
+        sources.logRefusals(merged);
     }
 
     /** The watched config file's status and controls, or null when built from a plain config. */

@@ -34,8 +34,14 @@ public interface ConfigMXBean {
     @Description("The node's address (local_ip:port) in the configuration in force")
     String getLocalAddress();
 
-    @Description("The peer list in force, in address order, without duplicates or this node")
+    @Description("The file's own peer lines in force, in address order, without duplicates or this node; "
+            + "peers from [peers] sources are added to these (ConnectionPool ConfiguredPeers holds the merged list)")
     String[] getPeers();
+
+    @Description("One line per [peers] source that fails now (missing file, bad line, DNS timeout or NXDOMAIN: it "
+            + "keeps its last good list) or holds back an answer dropping more than max_drop_fraction of its peers, "
+            + "and per source peer refused (unpinned under mode = required); empty when all is well")
+    String[] getSourceErrors();
 
     @Description("Reads the file now instead of waiting for the watcher, and says whether it was applied, "
             + "unchanged or rejected")

@@ -32,6 +32,10 @@ public interface PeerMXBean {
             + "accept_unknown_peers")
     boolean isConfigured();
 
+    @Description("Where this node's peer list got the peer: 'ini' (a peer line), 'file:NAME' ([peers] file), "
+            + "'dns:NAME:PORT' ([peers] dns); several if more than one lists it; empty for an unlisted peer")
+    String[] getSources();
+
     @Description("When the current connection completed its handshake (ISO-8601, UTC); empty when not connected")
     String getConnectedSince();
 

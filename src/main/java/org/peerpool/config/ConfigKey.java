@@ -60,6 +60,15 @@ public enum ConfigKey {
     MAX_INBOUND_BUFFER_BYTES("security", "max_inbound_buffer_bytes", Applies.NEXT_FRAME, 67108864, 1048576,
             Long.MAX_VALUE, NodeConfig::maxInboundBufferBytes, (b, v) -> b.maxInboundBufferBytes(v)),
 
+    /** A file of peer lines another program writes; watched (relative to the INI file's directory). */
+    PEERS_FILE("peers", "file", Applies.LIVE),
+    /** A DNS name whose A and AAAA records are peers; repeatable. */
+    DNS("peers", "dns", Applies.LIVE),
+    DNS_REFRESH_S("peers", "dns_refresh_s", Applies.LIVE, 60, 1, 86400,
+            c -> c.sources().dnsRefreshS(), (b, v) -> b.dnsRefreshS((int) v)),
+    /** A fraction, not a whole number: the validator reads it. */
+    MAX_DROP_FRACTION("peers", "max_drop_fraction", Applies.LIVE),
+
     TLS_MODE("tls", "mode", Applies.REJUDGE),
     KEYSTORE("tls", "keystore", Applies.REJUDGE),
     KEYSTORE_PASSWORD("tls", "keystore_password", Applies.REJUDGE);

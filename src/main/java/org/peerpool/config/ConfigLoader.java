@@ -48,6 +48,8 @@ public final class ConfigLoader {
     static final Map<String, List<String>> KEYS = ConfigKey.bySection();
 
     static final String SECTION_LIST = sectionList();
+    /** The keys that may be given more than once: each line adds one more. */
+    static final Set<String> REPEATABLE = Set.of(ConfigKey.PEER.key(), ConfigKey.DNS.key());
     static final String NEEDED = "expected at least [network] with local_ip = 127.0.0.1";
 
     static final Pattern HEADER = Pattern.compile("\\[([^\\[\\]]*)\\]\\s*([;#].*)?");
@@ -212,8 +214,8 @@ public final class ConfigLoader {
             String key = kv.group(1);
             checkKey(file, n, section, key);
             Integer first = firstLine.putIfAbsent(key, n);
-            if (first != null && !key.equals("peer")) {
-                throw at(file, n, key + " is given twice (first at line " + first + "); only peer may repeat");
+            if (first != null && !REPEATABLE.contains(key)) {
+                throw at(file, n, key + " is given twice (first at line " + first + "); only peer and dns may repeat");
             }
             // Hand over the value without its comment: INIConfiguration takes a ':' before a
             // quote inside a comment for the key/value separator.

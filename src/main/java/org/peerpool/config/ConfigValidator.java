@@ -43,6 +43,8 @@ final class ConfigValidator {
     private final Map<String, String> values = new HashMap<>();
     private final List<Integer> peerLines = new ArrayList<>();
     private final List<String> peerValues = new ArrayList<>();
+    private final List<Integer> dnsLines = new ArrayList<>();
+    private final List<String> dnsValues = new ArrayList<>();
     private final List<String> warnings = new ArrayList<>();
     private final Map<NodeAddress, Integer> peerLine = new HashMap<>();
 
@@ -50,7 +52,8 @@ final class ConfigValidator {
         this.file = file;
         this.baseDir = baseDir;
         Map<String, SubnodeConfiguration> sections = new HashMap<>();
-        List<String> allPeers = null;
+        // Repeated keys come back as one list in file order, even across repeated headers.
+        Map<String, List<String>> repeated = new HashMap<>();
         for (Entry e : entries) {
             SubnodeConfiguration section = sections.computeIfAbsent(e.section(), name -> {
                 SubnodeConfiguration s = ini.getSection(name);
@@ -58,19 +61,18 @@ final class ConfigValidator {
                 s.setInterpolator(null);
                 return s;
             });
-            boolean peer = e.key().equals("peer");
-            if (peer && allPeers == null) {
-                // Repeated keys come back as one list in file order, even across repeated [network] headers.
-                allPeers = section.getList(String.class, "peer");
-            }
-            String value = Objects.toString(peer ? allPeers.get(peerValues.size()) : section.getString(e.key()), "")
-                    .strip();
+            boolean many = ConfigLoader.REPEATABLE.contains(e.key());
+            List<Integer> manyLines = e.key().equals("peer") ? peerLines : dnsLines;
+            List<String> manyValues = e.key().equals("peer") ? peerValues : dnsValues;
+            String value = Objects.toString(many
+                    ? repeated.computeIfAbsent(e.key(), k -> section.getList(String.class, k)).get(manyValues.size())
+                    : section.getString(e.key()), "").strip();
             if (value.isEmpty()) {
                 throw at(file, e.line(), e.key() + " has no value");
             }
-            if (peer) {
-                peerLines.add(e.line());
-                peerValues.add(value);
+            if (many) {
+                manyLines.add(e.line());
+                manyValues.add(value);
             } else {
                 lines.put(e.key(), e.line());
                 values.put(e.key(), value);
@@ -99,6 +101,7 @@ final class ConfigValidator {
         b.peers(peers(self, pins));
         pins.forEach(b::pins);
         checkPinned(tls, pins, self);
+        sources(b, self.port());
         NodeConfig config = b.build();
         if (config.idleTimeoutS() <= config.heartbeatIntervalS()) {
             String key = has("idle_timeout_s") ? "idle_timeout_s" : "heartbeat_interval_s";
@@ -144,27 +147,15 @@ final class ConfigValidator {
         for (int i = 0; i < peerValues.size(); i++) {
             int line = peerLines.get(i);
             String value = peerValues.get(i);
-            String[] words = value.split("\\s+");
-            String address = words[0];
-            NodeAddress peer;
+            PeerLine parsed;
             try {
-                peer = NodeAddress.parse(address, self.port());
+                parsed = PeerLine.parse(value, self.port());
             } catch (IllegalArgumentException e) {
-                throw at(file, line, "peer = " + value + ": " + detail(e, address));
+                throw at(file, line, "peer = " + value + ": " + e.getMessage());
             }
-            Set<KeyPin> keyPins = pins.computeIfAbsent(peer, p -> new LinkedHashSet<>());
-            for (int w = 1; w < words.length; w++) {
-                try {
-                    keyPins.add(KeyPin.parse(words[w]));
-                } catch (IllegalArgumentException e) {
-                    throw at(file, line, "peer = " + value + ": " + e.getMessage());
-                }
-            }
+            NodeAddress peer = parsed.address();
+            pins.computeIfAbsent(peer, p -> new LinkedHashSet<>()).addAll(parsed.pins());
             peerLine.putIfAbsent(peer, line);
-            if (peer.ip().isAnyLocalAddress() || peer.ip().isMulticastAddress()) {
-                throw at(file, line, "peer = " + value
-                        + ": expected a peer's IP (not a wildcard or multicast address)");
-            }
             Integer first = seen.putIfAbsent(peer, line);
             if (first != null) {
                 warnings.add(file + " line " + line + ": duplicate peer " + peer + " counted once (first at line "
@@ -175,6 +166,41 @@ final class ConfigValidator {
             peers.add(peer);
         }
         return peers;
+    }
+
+    /**
+     * The [peers] section. The file need not exist yet (another program writes it): a
+     * missing file is the source's error, shown on the Config bean, not the INI's.
+     */
+    private void sources(NodeConfig.Builder b, int defaultPort) throws ConfigException {
+        if (has("file")) {
+            try {
+                b.peersFile(baseDir.resolve(values.get("file")).toAbsolutePath().normalize());
+            } catch (InvalidPathException e) {
+                throw bad("file", values.get("file"), "a file path");
+            }
+        }
+        List<DnsName> names = new ArrayList<>();
+        for (int i = 0; i < dnsValues.size(); i++) {
+            try {
+                names.add(DnsName.parse(dnsValues.get(i), defaultPort));
+            } catch (IllegalArgumentException e) {
+                throw at(file, dnsLines.get(i), "dns = " + dnsValues.get(i) + ": " + e.getMessage());
+            }
+        }
+        b.dns(names);
+        if (has("max_drop_fraction")) {
+            String value = values.get("max_drop_fraction");
+            String expected = "a fraction above 0 and at most 1, e.g. 0.5";
+            if (!value.matches("[0-9]*\\.?[0-9]+")) {
+                throw bad("max_drop_fraction", value, expected);
+            }
+            double f = Double.parseDouble(value);
+            if (!(f > 0 && f <= 1)) {
+                throw bad("max_drop_fraction", value, expected);
+            }
+            b.maxDropFraction(f);
+        }
     }
 
     /** The [tls] section: the mode, and the keystore read now so a bad one rejects the file. */

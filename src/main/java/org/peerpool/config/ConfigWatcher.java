@@ -47,11 +47,11 @@ public final class ConfigWatcher implements ConfigControl, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ConfigWatcher.class);
 
     /** A change is read once the file has been quiet this long... */
-    static final long QUIET_MS = 150;
+    public static final long QUIET_MS = 150;
     /** ...or this long after the first event of a burst, whichever comes first. */
     static final long MAX_DELAY_MS = 700;
     /** The content check that catches whatever events missed. */
-    static final long POLL_MS = 2000;
+    public static final long POLL_MS = 2000;
 
     /** Puts a validated snapshot into effect, or throws to have it rejected (e.g. cannot bind). */
     @FunctionalInterface

@@ -1,6 +1,7 @@
 package org.peerpool.config;
 
 import java.net.InetAddress;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -53,7 +54,9 @@ public record NodeConfig(
         long maxInboundBufferBytes,
         // [tls] and the pins on peer lines -- re-judge every connection (PROTOCOL.md section 7)
         TlsSettings tls,
-        SortedMap<NodeAddress, SortedSet<KeyPin>> pins) {
+        SortedMap<NodeAddress, SortedSet<KeyPin>> pins,
+        // [peers] -- applied live: sources start, stop or change their timing
+        PeerSourceSettings sources) {
 
     public static final int DEFAULT_PORT = 7100;
 
@@ -94,6 +97,8 @@ public record NodeConfig(
         }
         Objects.requireNonNull(tls, "tls");
         Objects.requireNonNull(pins, "pins");
+        Objects.requireNonNull(sources, "sources");
+        check(ConfigKey.DNS_REFRESH_S, sources.dnsRefreshS());
         NodeAddress self = NodeAddress.of(localIp, port);
         TreeSet<NodeAddress> sorted = new TreeSet<>(peers);
         sorted.remove(self);
@@ -149,6 +154,9 @@ public record NodeConfig(
         b.acceptUnknownPeers = acceptUnknownPeers;
         b.tls = tls;
         b.pins = new TreeMap<>(pins);
+        b.peersFile = sources.file();
+        b.dns = new ArrayList<>(sources.dns());
+        b.maxDropFraction = sources.maxDropFraction();
         return b;
     }
 
@@ -176,6 +184,10 @@ public record NodeConfig(
         private long maxInboundBufferBytes;
         private TlsSettings tls = TlsSettings.OFF;
         private TreeMap<NodeAddress, SortedSet<KeyPin>> pins = new TreeMap<>();
+        private Path peersFile;
+        private List<DnsName> dns = new ArrayList<>();
+        private int dnsRefreshS;
+        private double maxDropFraction = PeerSourceSettings.DEFAULT_MAX_DROP_FRACTION;
 
         private Builder(InetAddress localIp) {
             this.localIp = localIp;
@@ -208,6 +220,11 @@ public record NodeConfig(
         public Builder maxUnknownPeersPerIp(int v) { maxUnknownPeersPerIp = v; return this; }
         public Builder maxInboundBufferBytes(long v) { maxInboundBufferBytes = v; return this; }
         public Builder tls(TlsSettings v) { tls = v; return this; }
+        /** An absolute path, or null for none. */
+        public Builder peersFile(Path v) { peersFile = v; return this; }
+        public Builder dns(List<DnsName> v) { dns = new ArrayList<>(v); return this; }
+        public Builder dnsRefreshS(int v) { dnsRefreshS = v; return this; }
+        public Builder maxDropFraction(double v) { maxDropFraction = v; return this; }
 
         /** Adds {@code peer}, if not listed yet, with pins for its key (merged with any it has). */
         public Builder addPeer(NodeAddress peer, Set<KeyPin> keyPins) {
@@ -235,7 +252,8 @@ public record NodeConfig(
             return new NodeConfig(localIp, port, peers, handshakeTimeoutMs, keepaliveIdleS, keepaliveIntervalS,
                     keepaliveCount, reconnectMinMs, reconnectMaxMs, heartbeatIntervalS, idleTimeoutS,
                     reverseDialAfterS, maxFrameBytes, maxPendingBytes, acceptUnknownPeers, maxHandshaking,
-                    maxHandshakingPerIp, maxUnknownPeers, maxUnknownPeersPerIp, maxInboundBufferBytes, tls, pins);
+                    maxHandshakingPerIp, maxUnknownPeers, maxUnknownPeersPerIp, maxInboundBufferBytes, tls, pins,
+                    new PeerSourceSettings(peersFile, dns, dnsRefreshS, maxDropFraction));
         }
     }
 }

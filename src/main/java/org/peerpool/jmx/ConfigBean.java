@@ -3,14 +3,17 @@ package org.peerpool.jmx;
 import org.peerpool.ConfigMXBean;
 import org.peerpool.config.ConfigControl;
 import org.peerpool.config.ConfigStatus;
+import org.peerpool.sources.SourcesView;
 
-/** {@link ConfigMXBean} over the config watcher's current {@link ConfigStatus}. */
+/** {@link ConfigMXBean} over the config watcher's current {@link ConfigStatus} and the peer sources' problems. */
 final class ConfigBean implements ConfigMXBean {
 
     private final ConfigControl control;
+    private final SourcesView sources;
 
-    ConfigBean(ConfigControl control) {
+    ConfigBean(ConfigControl control, SourcesView sources) {
         this.control = control;
+        this.sources = sources;
     }
 
     @Override
@@ -46,6 +49,11 @@ final class ConfigBean implements ConfigMXBean {
     @Override
     public String[] getPeers() {
         return OpenValues.addresses(control.status().config().peers());
+    }
+
+    @Override
+    public String[] getSourceErrors() {
+        return sources.errors().toArray(String[]::new);
     }
 
     @Override

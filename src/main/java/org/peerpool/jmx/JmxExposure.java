@@ -9,6 +9,7 @@ import org.peerpool.ConnectionPoolMXBean;
 import org.peerpool.config.ConfigControl;
 import org.peerpool.pool.PeerControl;
 import org.peerpool.pool.PoolView;
+import org.peerpool.sources.SourcesView;
 import org.peerpool.wire.NodeAddress;
 
 /**
@@ -27,14 +28,15 @@ public final class JmxExposure implements AutoCloseable {
     private final PeerBeans peerBeans;
     private final ConfigNotifier configNotifier;
 
-    private JmxExposure(MBeanServer server, PoolView pool, PeerControl control, ConfigControl config) {
+    private JmxExposure(MBeanServer server, PoolView pool, PeerControl control, ConfigControl config,
+                        SourcesView sources) {
         NodeAddress node = pool.self();
         this.pool = pool;
         this.config = config;
         this.registry = new MBeanRegistry(server);
         PeerOperations operations = new PeerOperations(pool, control);
         this.peerNotifier = new PeerNotifier(JmxNames.pool(node));
-        this.peerBeans = new PeerBeans(pool, node, registry, operations);
+        this.peerBeans = new PeerBeans(pool, node, registry, operations, sources);
         this.configNotifier = config == null ? null : new ConfigNotifier(JmxNames.config(node));
 
         registry.register(JmxNames.pool(node), new DescribedEmitterMBean(
@@ -45,7 +47,7 @@ public final class JmxExposure implements AutoCloseable {
         peerBeans.registerExisting();
         if (config != null) {
             registry.register(JmxNames.config(node), new DescribedEmitterMBean(
-                    new ConfigBean(config), ConfigMXBean.class, configNotifier));
+                    new ConfigBean(config, sources), ConfigMXBean.class, configNotifier));
             config.addListener(configNotifier);
         }
     }
@@ -58,9 +60,15 @@ public final class JmxExposure implements AutoCloseable {
      */
     public static JmxExposure expose(MBeanServer server, PoolView pool, PeerControl control,
                                      ConfigControl configOrNull) {
+        return expose(server, pool, control, configOrNull, SourcesView.NONE);
+    }
+
+    /** As {@link #expose(MBeanServer, PoolView, PeerControl, ConfigControl)}, showing {@code sources} too. */
+    public static JmxExposure expose(MBeanServer server, PoolView pool, PeerControl control,
+                                     ConfigControl configOrNull, SourcesView sources) {
         return new JmxExposure(Objects.requireNonNull(server, "server"), Objects.requireNonNull(pool, "pool"),
                 Objects.requireNonNull(control, "control"),
-                configOrNull);
+                configOrNull, Objects.requireNonNull(sources, "sources"));
     }
 
     /**

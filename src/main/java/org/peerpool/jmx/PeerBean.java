@@ -5,6 +5,7 @@ import java.util.function.Function;
 import org.peerpool.PeerMXBean;
 import org.peerpool.pool.PoolView;
 import org.peerpool.pool.PeerSnapshot;
+import org.peerpool.sources.SourcesView;
 import org.peerpool.wire.NodeAddress;
 
 /**
@@ -17,11 +18,13 @@ final class PeerBean implements PeerMXBean {
     private final PoolView pool;
     private final NodeAddress address;
     private final PeerOperations operations;
+    private final SourcesView sources;
 
-    PeerBean(PoolView pool, NodeAddress address, PeerOperations operations) {
+    PeerBean(PoolView pool, NodeAddress address, PeerOperations operations, SourcesView sources) {
         this.pool = pool;
         this.address = address;
         this.operations = operations;
+        this.sources = sources;
     }
 
     private <T> T read(Function<PeerSnapshot, T> field, T whenGone) {
@@ -56,6 +59,11 @@ final class PeerBean implements PeerMXBean {
     @Override
     public boolean isConfigured() {
         return read(PeerSnapshot::configured, false);
+    }
+
+    @Override
+    public String[] getSources() {
+        return sources.sourcesOf(address).toArray(String[]::new);
     }
 
     @Override

@@ -9,6 +9,7 @@ import org.peerpool.PeerListener;
 import org.peerpool.PeerMXBean;
 import org.peerpool.pool.PoolView;
 import org.peerpool.pool.PeerSnapshot;
+import org.peerpool.sources.SourcesView;
 import org.peerpool.wire.NodeAddress;
 
 /**
@@ -23,16 +24,19 @@ final class PeerBeans implements PeerListener {
     private final NodeAddress node;
     private final MBeanRegistry registry;
     private final PeerOperations operations;
+    private final SourcesView sources;
     /** Peers whose entry exists, as far as the events seen so far say. */
     private final Set<NodeAddress> present = new HashSet<>();
     /** Peers removed before {@link #registerExisting()} finished; null after. */
     private Set<NodeAddress> removedBeforeSync = new HashSet<>();
 
-    PeerBeans(PoolView pool, NodeAddress node, MBeanRegistry registry, PeerOperations operations) {
+    PeerBeans(PoolView pool, NodeAddress node, MBeanRegistry registry, PeerOperations operations,
+              SourcesView sources) {
         this.pool = pool;
         this.node = node;
         this.registry = registry;
         this.operations = operations;
+        this.sources = sources;
     }
 
     @Override
@@ -72,7 +76,7 @@ final class PeerBeans implements PeerListener {
     private void add(NodeAddress peer) {
         if (present.add(peer)) {
             registry.register(JmxNames.peer(node, peer),
-                    new DescribedMBean(new PeerBean(pool, peer, operations), PeerMXBean.class));
+                    new DescribedMBean(new PeerBean(pool, peer, operations, sources), PeerMXBean.class));
         }
     }
 }

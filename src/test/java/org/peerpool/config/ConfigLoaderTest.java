@@ -86,7 +86,8 @@ class ConfigLoaderTest {
                 """);
 
         assertEquals(new NodeConfig(ip("10.0.0.1"), 7200, List.of(addr("10.0.0.2:7200")),
-                1, 2, 3, 4, 5, 6, 7, 8, 0, 4096, 4100, true, 9, 10, 11, 12, 2000000, TlsSettings.OFF, new TreeMap<>()), cfg);
+                1, 2, 3, 4, 5, 6, 7, 8, 0, 4096, 4100, true, 9, 10, 11, 12, 2000000, TlsSettings.OFF, new TreeMap<>(),
+                PeerSourceSettings.NONE), cfg);
     }
 
     @Test
@@ -221,7 +222,7 @@ class ConfigLoaderTest {
 
     @Test
     void unknownSection() {
-        assertEquals(FILE + " line 3: unknown section [netwrk] (expected [network], [connection], [security] or [tls])",
+        assertEquals(FILE + " line 3: unknown section [netwrk] (expected [network], [connection], [security], [peers] or [tls])",
                 error(HEAD + "[netwrk]\n"));
     }
 
@@ -236,7 +237,7 @@ class ConfigLoaderTest {
     @Test
     void unknownKeyBeforeAnySection() {
         assertEquals(FILE + " line 1: unknown key 'foo' before any section"
-                + " (expected a [network], [connection], [security] or [tls] header first)", error("foo = 1\n" + HEAD));
+                + " (expected a [network], [connection], [security], [peers] or [tls] header first)", error("foo = 1\n" + HEAD));
     }
 
     @Test
@@ -258,13 +259,13 @@ class ConfigLoaderTest {
 
     @Test
     void nonPeerKeyGivenTwice() {
-        assertEquals(FILE + " line 4: port is given twice (first at line 3); only peer may repeat",
+        assertEquals(FILE + " line 4: port is given twice (first at line 3); only peer and dns may repeat",
                 error(HEAD + "port = 7100\nport = 7101\n"));
     }
 
     @Test
     void keyGivenTwiceAcrossRepeatedSections() {
-        assertEquals(FILE + " line 4: local_ip is given twice (first at line 2); only peer may repeat",
+        assertEquals(FILE + " line 4: local_ip is given twice (first at line 2); only peer and dns may repeat",
                 error(HEAD + "[network]\nlocal_ip = 127.0.0.2\n"));
     }
 
