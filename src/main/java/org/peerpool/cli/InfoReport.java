@@ -45,7 +45,8 @@ final class InfoReport {
             "LoadedAt", "Loaded at",
             "ReloadCount", "Reloads",
             "RejectedCount", "Rejected",
-            "LastError", "Last config error");
+            "LastError", "Last config error",
+            "SourceErrors", "Peer source errors");
 
     private InfoReport() {
     }
