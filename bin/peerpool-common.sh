@@ -122,6 +122,13 @@ jmx_options() {
 # -Xshare:auto with its warning kept out of the console (in $PEERPOOL_RUN/cds.log), and
 # such an archive is removed at the next start so it is made again. PEERPOOL_CDS=off,
 # or a directory that is not writable, leaves the options empty.
+#
+# A node with the metrics agent (METRICS_OPT) cannot record an archive: the JVM refuses
+# to dump one with a -javaagent loaded. It records only the list of classes it loaded
+# (-XX:DumpLoadedClassList, allowed with agents), and the next start builds the archive
+# from that list in a JVM of its own, without the agent (cds_dump). Not
+# -XX:+AllowArchivingWithJavaAgent: a diagnostic option, which prints a VM warning, and
+# its archive maps only in JVMs that pass it too.
 cds_options() {
     CDS_ARCHIVE_OPT=""
     CDS_QUIET_OPT=""
@@ -136,6 +143,7 @@ cds_options() {
     fi
     key=$(printf '%s\n%s\n%s\n' "$JAVA" "$version" "$jars" | cksum | cut -d ' ' -f 1)
     archive="$dir/peerpool-$key.jsa"
+    classlist="$dir/peerpool-$key.classlist"
     lock="$dir/peerpool-$key.recording"
     cds_log="$PEERPOOL_RUN/cds.log"
     if [ -f "$archive" ] && [ -f "$cds_log" ] && grep -q 'Unable to use\|mismatch' "$cds_log"; then
@@ -144,23 +152,54 @@ cds_options() {
     fi
     recorder=$(cat "$lock/pid" 2>/dev/null || true)
     if [ -n "$recorder" ] && ! kill -0 "$recorder" 2>/dev/null; then
-        # The recording JVM has exited, so its archive is complete (or missing if it was killed).
+        # The recording JVM has exited, so its archive is complete (or missing if it was killed);
+        # a class list cut short by a kill still serves, for the classes it names.
         # Nodes starting together (the demo) all get here: the first moves it, the others find it gone.
         mv -f "$archive.tmp" "$archive" 2>/dev/null || true
+        mv -f "$classlist.tmp" "$classlist" 2>/dev/null || true
+        # A dump cut short leaves a partial file that must never be mapped.
+        rm -f "$archive.dump"
         rm -rf "$lock"
     fi
-    for old in "$dir"/peerpool-*.jsa; do
-        [ -f "$old" ] && [ "$old" != "$archive" ] && rm -f "$old"
+    for old in "$dir"/peerpool-*.jsa "$dir"/peerpool-*.classlist; do
+        case "$old" in
+            "$archive"|"$classlist") ;;
+            *) rm -f "$old" ;;
+        esac
     done
+    if [ ! -f "$archive" ] && [ -f "$classlist" ] && mkdir "$lock" 2>/dev/null; then
+        echo $$ >"$lock/pid"
+        cds_dump
+        rm -rf "$lock"
+    fi
     CDS_QUIET_OPT="-Xlog:cds*=off"
     CDS_LOG_OPT="-Xlog:cds*=warning:file=$cds_log::filecount=0"
     if [ -f "$archive" ]; then
         CDS_ARCHIVE_OPT="-XX:SharedArchiveFile=$archive"
     elif mkdir "$lock" 2>/dev/null; then
         # One recorder at a time (a demo starts many nodes at once); its pid is written once known.
-        CDS_ARCHIVE_OPT="-XX:ArchiveClassesAtExit=$archive.tmp"
+        if [ -n "${METRICS_OPT:-}" ]; then
+            CDS_ARCHIVE_OPT="-XX:DumpLoadedClassList=$classlist.tmp"
+        else
+            CDS_ARCHIVE_OPT="-XX:ArchiveClassesAtExit=$archive.tmp"
+        fi
         CDS_RECORDING=$lock
     fi
+}
+
+# Builds $archive from the class list a node with the metrics agent recorded (a few
+# seconds, once per build), in a JVM without the agent and on the node's class path, so
+# the archive maps in nodes with or without metrics. Its output, warnings about the
+# agent's classes it cannot find included, goes to $PEERPOOL_RUN/cds-dump.log. The list
+# is used once either way: after a failed dump the next node records a new one.
+cds_dump() {
+    if "$JAVA" -Xshare:dump -XX:SharedClassListFile="$classlist" -XX:SharedArchiveFile="$archive.dump" \
+        -cp "$CLASSPATH_ARG" >"$PEERPOOL_RUN/cds-dump.log" 2>&1; then
+        mv -f "$archive.dump" "$archive"
+    else
+        rm -f "$archive.dump"
+    fi
+    rm -f "$classlist"
 }
 
 # Notes pid $1 as the JVM recording the archive, if this start records one.

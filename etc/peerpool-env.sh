@@ -34,5 +34,7 @@ PEERPOOL_JMX_HOST=${PEERPOOL_JMX_HOST:-127.0.0.1}
 # Prometheus metrics: set a port to serve http://127.0.0.1:PORT/metrics from the
 # Prometheus JMX exporter agent (lib/jmx_prometheus_javaagent-1.0.1.jar), with the
 # bean-to-metric rules of metrics.yaml in this directory. Loopback only; empty: off.
+# The JVM cannot record the class-data-sharing archive with this agent loaded, so the
+# first start of a new build runs without one and the next builds it (a few seconds, once).
 #   PEERPOOL_METRICS_PORT=9464
 PEERPOOL_METRICS_PORT=${PEERPOOL_METRICS_PORT:-}

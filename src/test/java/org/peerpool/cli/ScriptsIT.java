@@ -3,6 +3,10 @@ package org.peerpool.cli;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -317,6 +321,67 @@ class ScriptsIT {
                     .filter(e -> e.kind() == PeerEvent.Kind.DISCONNECTED).findFirst().orElseThrow().reason());
             assertEquals(3, run(env, HOME, "bin/peerpool", "status").exit(), "not running after stop");
             assertTrue(!Files.exists(tmp.resolve("run/peerpool.pid")), "pid file removed");
+        }
+    }
+
+    /** The body of http://127.0.0.1:port/metrics, or "" while nothing answers there. */
+    private static String scrape(int port) {
+        try {
+            HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                    URI.create("http://127.0.0.1:" + port + "/metrics")).timeout(Duration.ofSeconds(5)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            return r.statusCode() == 200 ? r.body() : "";
+        } catch (IOException e) {
+            return "";
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "";
+        }
+    }
+
+    /**
+     * A fresh install with metrics on: the first start used to record the class-data-sharing
+     * archive with the Prometheus agent loaded, which the JVM refuses ("Must enable
+     * AllowArchivingWithJavaAgent"), so the node never started. Now the first start serves
+     * metrics and the next one maps an archive recorded without the agent.
+     */
+    @Test
+    void metricsStartOnAnEmptyCdsDirectoryAndTheNextStartMapsTheArchive() throws Exception {
+        int port = TestNet.freePort(2);
+        int metricsPort = TestNet.freePort(1);
+        Path conf = confDir(port);
+        Files.copy(HOME.resolve("etc/metrics.yaml"), conf.resolve("metrics.yaml"));
+        Path runDir = tmp.resolve("run");
+        Path cds = Files.createDirectories(tmp.resolve("cds"));
+        Map<String, String> env = Map.of("PEERPOOL_CONF", conf.toString(), "PEERPOOL_RUN", runDir.toString(),
+                "PEERPOOL_CDS_DIR", cds.toString(), "PEERPOOL_METRICS_PORT", String.valueOf(metricsPort));
+        cleanups.add(() -> {
+            try {
+                run(env, HOME, "bin/peerpool", "stop");
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        for (String start : List.of("first", "second")) {
+            Result started = run(env, HOME, "bin/peerpool", "start");
+            assertEquals(0, started.exit(), start + " start: " + started.all());
+            Await.until(Duration.ofSeconds(30), () -> scrape(metricsPort).contains("\npeerpool_"),
+                    () -> start + " start serves peerpool_ metrics:\n" + scrape(metricsPort));
+            if (start.equals("second")) {
+                List<Path> archives;
+                try (var files = Files.list(cds)) {
+                    archives = files.filter(f -> f.getFileName().toString().endsWith(".jsa")).toList();
+                }
+                assertEquals(1, archives.size(), "one archive in " + cds + ": " + archives);
+                String pid = Files.readString(runDir.resolve("peerpool.pid")).trim();
+                assertTrue(Files.readString(Path.of("/proc", pid, "maps")).contains(archives.get(0).toString()),
+                        "the node (pid " + pid + ") has mapped " + archives.get(0));
+                Path cdsLog = runDir.resolve("cds.log");
+                String warnings = Files.exists(cdsLog) ? Files.readString(cdsLog) : "";
+                assertFalse(warnings.contains("Unable to use") || warnings.contains("mismatch"), warnings);
+            }
+            Result stopped = run(env, HOME, "bin/peerpool", "stop");
+            assertEquals(0, stopped.exit(), start + " stop: " + stopped.all());
         }
     }
 
