@@ -85,26 +85,30 @@ is_loopback() {
     esac
 }
 
-# Sets JMX_OPTS from PEERPOOL_JMX_PORT / _HOST / _PASSWORD_FILE / _ACCESS_FILE.
-# Local attach (JConsole picking the process) always works; remote JMX listens on
-# loopback only unless opened on purpose, and then only with a password file.
+# Sets JMX_OPTS (and JMX_PASSWORD_OPT, JMX_ACCESS_OPT) from PEERPOOL_JMX_PORT / _HOST /
+# _PASSWORD_FILE / _ACCESS_FILE. Local attach (JConsole picking the process, same user)
+# always works and needs no port. A JMX port asks for a password, on loopback too: any
+# local user could otherwise reach the DiagnosticCommand bean and load code into the node.
 jmx_options() {
     JMX_OPTS=""
+    JMX_PASSWORD_OPT=""
+    JMX_ACCESS_OPT=""
     [ -n "${PEERPOOL_JMX_PORT:-}" ] || return 0
     host=${PEERPOOL_JMX_HOST:-127.0.0.1}
     JMX_OPTS="-Dcom.sun.management.jmxremote.port=$PEERPOOL_JMX_PORT -Dcom.sun.management.jmxremote.rmi.port=$PEERPOOL_JMX_PORT"
     JMX_OPTS="$JMX_OPTS -Dcom.sun.management.jmxremote.host=$host -Djava.rmi.server.hostname=$host"
-    if is_loopback "$host" && [ -z "${PEERPOOL_JMX_PASSWORD_FILE:-}" ]; then
-        JMX_OPTS="$JMX_OPTS -Dcom.sun.management.jmxremote.authenticate=false -Dcom.sun.management.jmxremote.ssl=false"
-        return 0
-    fi
     if [ -z "${PEERPOOL_JMX_PASSWORD_FILE:-}" ] || [ ! -r "${PEERPOOL_JMX_PASSWORD_FILE}" ]; then
-        die "refusing to open remote JMX on $host without authentication: set PEERPOOL_JMX_PASSWORD_FILE (and PEERPOOL_JMX_ACCESS_FILE) in $PEERPOOL_CONF/peerpool-env.sh, or keep PEERPOOL_JMX_HOST=127.0.0.1"
+        die "refusing to open remote JMX on $host without authentication: set PEERPOOL_JMX_PASSWORD_FILE (and PEERPOOL_JMX_ACCESS_FILE) in $PEERPOOL_CONF/peerpool-env.sh, or leave PEERPOOL_JMX_PORT empty (local attach needs no port)"
     fi
+    case "$(ls -ln "$PEERPOOL_JMX_PASSWORD_FILE" 2>/dev/null | cut -c5-10)" in
+        ------) ;;
+        *) die "$PEERPOOL_JMX_PASSWORD_FILE can be read by others: chmod 600 it (the JVM refuses a password file that is not private)" ;;
+    esac
     JMX_OPTS="$JMX_OPTS -Dcom.sun.management.jmxremote.authenticate=true"
-    JMX_OPTS="$JMX_OPTS -Dcom.sun.management.jmxremote.password.file=$PEERPOOL_JMX_PASSWORD_FILE"
+    # The files' options are single words of their own: their paths may hold spaces.
+    JMX_PASSWORD_OPT="-Dcom.sun.management.jmxremote.password.file=$PEERPOOL_JMX_PASSWORD_FILE"
     if [ -n "${PEERPOOL_JMX_ACCESS_FILE:-}" ]; then
-        JMX_OPTS="$JMX_OPTS -Dcom.sun.management.jmxremote.access.file=$PEERPOOL_JMX_ACCESS_FILE"
+        JMX_ACCESS_OPT="-Dcom.sun.management.jmxremote.access.file=$PEERPOOL_JMX_ACCESS_FILE"
     fi
     JMX_OPTS="$JMX_OPTS -Dcom.sun.management.jmxremote.ssl=${PEERPOOL_JMX_SSL:-false}"
     # Over loopback nothing crosses a wire; anywhere else a password without TLS is readable on the way.

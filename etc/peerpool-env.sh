@@ -19,15 +19,16 @@ PEERPOOL_JVM_OPTS=${PEERPOOL_JVM_OPTS:-"-Xms16m -Xmx256m -XX:+UseSerialGC -XX:Ti
 # beside bin/) holds it, shared by every node this install runs.
 PEERPOOL_CDS=${PEERPOOL_CDS:-on}
 
-# Remote JMX port for JConsole/VisualVM over the network; empty: local attach only
-# (JConsole lists the process under "Local Process" either way).
+# Remote JMX port for JConsole/VisualVM; empty: local attach only (JConsole lists
+# the process under "Local Process" either way). A port needs a password file, on
+# loopback too (any local user could otherwise load code into the node through it):
+#   PEERPOOL_JMX_PASSWORD_FILE=/etc/peerpool/jmxremote.password   ("role password" lines, chmod 600)
+#   PEERPOOL_JMX_ACCESS_FILE=/etc/peerpool/jmxremote.access       ("role readonly|readwrite" lines)
 PEERPOOL_JMX_PORT=${PEERPOOL_JMX_PORT:-}
 
-# Where remote JMX listens. Loopback by default. Any other address is refused
-# unless a password file is set (and then authentication is on):
+# Where remote JMX listens. Loopback by default. Beyond it, set PEERPOOL_JMX_SSL=true
+# (with a keystore for the JVM) or the password crosses the network in clear:
 #   PEERPOOL_JMX_HOST=10.0.0.5
-#   PEERPOOL_JMX_PASSWORD_FILE=/etc/peerpool/jmxremote.password   (chmod 600)
-#   PEERPOOL_JMX_ACCESS_FILE=/etc/peerpool/jmxremote.access
 #   PEERPOOL_JMX_SSL=true
 PEERPOOL_JMX_HOST=${PEERPOOL_JMX_HOST:-127.0.0.1}
 

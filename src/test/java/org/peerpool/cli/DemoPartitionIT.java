@@ -187,8 +187,12 @@ class DemoPartitionIT {
 
         Await.until(Duration.ofSeconds(60), () -> counts().equals(Map.of(1, 1, 2, 1, 3, 2)),
                 () -> "only the cut pair lost its connection: " + counts());
-        assertTrue(run(nsEnv, ns.command(DEMO, "status")).out()
-                .contains("cut by partition: 127.0.0.1 <-> 127.0.0.2"), "status names the cut");
+        Result cutStatus = run(nsEnv, ns.command(DEMO, "status"));
+        assertTrue(cutStatus.out().contains("cut by partition: 127.0.0.1 <-> 127.0.0.2"), "status names the cut");
+        // The mesh view names the missing pair, and status fails like bin/peerpool mesh.
+        assertTrue(cutStatus.out().contains("Missing pairs (both ends are in this node's peer list):\n"
+                + "  127.0.0.1:7100  127.0.0.2:7100\n"), cutStatus.out());
+        assertEquals(1, cutStatus.exit(), cutStatus.all());
 
         Result healed = run(nsEnv, ns.command(DEMO, "heal"));
         assertEquals(0, healed.exit(), healed.all());

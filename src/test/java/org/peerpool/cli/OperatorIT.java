@@ -187,10 +187,20 @@ class OperatorIT {
         assertTrue(infoText.out().contains("Address              " + node + "\n"), infoText.out());
         assertTrue(infoText.out().contains("Connections          3\n"), infoText.out());
 
+        // The mesh as the node knows it: its three peers list only it, and their VIEWs say so.
+        Result mesh = ctl(env, "mesh");
+        assertEquals(1, mesh.exit(), "a missing pair fails the command: " + mesh.all());
+        assertTrue(mesh.out().startsWith("Mesh as " + node + " knows it: 4 nodes, 6 pairs: 3 connected, 3 missing,"
+                + " 0 unknown\n"), mesh.out());
+        assertTrue(mesh.out().contains("  127.0.0.1:" + port + "  127.0.0.3:" + port + "\n"), mesh.out());
+        Map<String, Object> meshJson = (Map<String, Object>) MiniJson.parse(ctl(env, "mesh", "--json").out());
+        assertEquals(3L, meshJson.get("missing"), meshJson.toString());
+
         // 4. /metrics: pool and peer series whose values are the beans'; loopback 127.0.0.1 only.
         String metrics = get("http://127.0.0.1:" + metricsPort + "/metrics");
         String n = "node=\"" + node + "\"";
         assertEquals(3.0, metric(metrics, "peerpool_connections\\{" + n + "\\}"), metrics);
+        assertEquals(3.0, metric(metrics, "peerpool_mesh_missing_pairs\\{" + n + "\\}"), metrics);
         assertEquals(((Long) info.get("connectAttempts")).doubleValue(),
                 metric(metrics, "peerpool_connect_attempts_total\\{" + n + "\\}"));
         for (int i = 0; i < 3; i++) {

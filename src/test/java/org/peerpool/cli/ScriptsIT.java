@@ -39,6 +39,7 @@ import org.peerpool.wire.NodeAddress;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -82,9 +83,16 @@ class ScriptsIT {
         return new Result(p.exitValue(), Files.readString(out), Files.readString(err));
     }
 
-    private static int jmxConnections(int port) throws Exception {
+    /** Logs in to a demo node's JMX port with the role and password of its password file. */
+    private static JMXConnector demoJmx(Path runDir, int node, int port) throws Exception {
         JMXServiceURL url = new JMXServiceURL("service:jmx:rmi:///jndi/rmi://127.0.0.1:" + port + "/jmxrmi");
-        try (JMXConnector c = JMXConnectorFactory.connect(url)) {
+        String[] login = Files.readString(runDir.resolve("demo/node" + node + "/etc/jmxremote.password")).strip()
+                .split(" ");
+        return JMXConnectorFactory.connect(url, Map.of(JMXConnector.CREDENTIALS, login));
+    }
+
+    private static int jmxConnections(Path runDir, int node, int port) throws Exception {
+        try (JMXConnector c = demoJmx(runDir, node, port)) {
             MBeanServerConnection mbs = c.getMBeanServerConnection();
             ObjectName pool = mbs.queryNames(new ObjectName("peerpool:type=ConnectionPool,*"), null).iterator().next();
             return (Integer) mbs.getAttribute(pool, "ConnectionCount");
@@ -112,10 +120,12 @@ class ScriptsIT {
     void demoFormsAWholeMeshReactsToAnEditAndStopsCleanly() throws Exception {
         int port = TestNet.freePort(4);
         int jmxBase = freeTcpBase(4);
+        int metricsBase = freeTcpBase(4);
         // A space in the path: the demo once word-split its node directories (issue 13).
         Path runDir = tmp.resolve("demo run");
         Map<String, String> env = Map.of("PEERPOOL_RUN", runDir.toString(),
-                "PEERPOOL_DEMO_PORT", String.valueOf(port), "PEERPOOL_DEMO_JMX_BASE", String.valueOf(jmxBase));
+                "PEERPOOL_DEMO_PORT", String.valueOf(port), "PEERPOOL_DEMO_JMX_BASE", String.valueOf(jmxBase),
+                "PEERPOOL_DEMO_METRICS_BASE", String.valueOf(metricsBase));
         cleanups.add(() -> {
             try {
                 run(env, HOME, "bin/peerpool-demo", "stop");
@@ -132,22 +142,40 @@ class ScriptsIT {
         long rows = started.out().lines().filter(l -> l.matches("127\\.0\\.0\\.\\d:\\d+\\s+3\\s.*")).count();
         assertEquals(4, rows, "four rows with 3 connections:\n" + started.out());
         for (int i = 1; i <= 4; i++) {
-            assertEquals(3, jmxConnections(jmxBase + i), "node " + i + " over remote JMX");
+            assertEquals(3, jmxConnections(runDir, i, jmxBase + i), "node " + i + " over remote JMX");
+            JMXServiceURL url = new JMXServiceURL("service:jmx:rmi:///jndi/rmi://127.0.0.1:" + (jmxBase + i) + "/jmxrmi");
+            assertThrows(SecurityException.class, () -> JMXConnectorFactory.connect(url).close(),
+                    "node " + i + "'s JMX port refuses a connection without credentials");
+            Path password = runDir.resolve("demo/node" + i + "/etc/jmxremote.password");
+            assertEquals(Set.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE),
+                    Files.getPosixFilePermissions(password), password + " is its owner's only");
+            String login = Files.readString(password).strip().split(" ")[1];
+            if (i == 1) {
+                assertTrue(started.out().contains("jconsole 127.0.0.1:" + (jmxBase + 1) + "      (user peerpool, password "
+                        + login + ")"), started.out());
+            }
         }
+
+        // Node 1's metrics: the mesh as it knows it from its peers' views, no pair missing.
+        String missingZero = "peerpool_mesh_missing_pairs{node=\"127.0.0.1:" + port + "\"} 0.0";
+        Await.until(Duration.ofSeconds(30), () -> scrape(metricsBase + 1).lines().anyMatch(missingZero::equals),
+                () -> "node 1's metrics read 0 missing pairs:\n" + scrape(metricsBase + 1));
 
         Path ini = runDir.resolve("demo/node1/etc/peerpool.ini");
         String original = Files.readString(ini);
         String dropped = original.replace("peer = 127.0.0.4:" + port + "\n", "");
         assertTrue(!dropped.equals(original), "the demo config lists node 4");
         Files.writeString(ini, dropped);
-        Await.until(Duration.ofSeconds(2), () -> connections(jmxBase + 1) == 2, "node 1 dropped node 4 within 2 s");
+        Await.until(Duration.ofSeconds(2), () -> connections(runDir, jmxBase + 1) == 2, "node 1 dropped node 4 within 2 s");
         Files.writeString(ini, original);
-        Await.until(Duration.ofSeconds(5), () -> connections(jmxBase + 1) == 3, "node 1 has node 4 back");
+        Await.until(Duration.ofSeconds(5), () -> connections(runDir, jmxBase + 1) == 3, "node 1 has node 4 back");
 
         Result status = run(env, HOME, "bin/peerpool-demo", "status");
         assertEquals(0, status.exit(), status.all());
+        assertTrue(status.out().contains("As node 1 sees the whole mesh (bin/peerpool mesh):\nMesh as 127.0.0.1:" + port
+                + " knows it: 4 nodes, 6 pairs: 6 connected, 0 missing, 0 unknown"), status.out());
 
-        // A demo node has PEERPOOL_JMX_PORT: bin/peerpool peers reaches it over that port.
+        // A demo node has PEERPOOL_JMX_PORT and its password file: bin/peerpool peers logs in over that port.
         Map<String, String> node1 = Map.of("PEERPOOL_CONF", runDir.resolve("demo/node1/etc").toString(),
                 "PEERPOOL_RUN", runDir.resolve("demo/node1/run").toString());
         Result peers = run(node1, HOME, "bin/peerpool", "peers");
@@ -163,9 +191,9 @@ class ScriptsIT {
     }
 
     /** The pool's {@code attribute} and every Peer bean's {@code peerAttribute}, over remote JMX. */
-    private static List<String> jmxTls(int port, String attribute, String peerAttribute) throws Exception {
-        JMXServiceURL url = new JMXServiceURL("service:jmx:rmi:///jndi/rmi://127.0.0.1:" + port + "/jmxrmi");
-        try (JMXConnector c = JMXConnectorFactory.connect(url)) {
+    private static List<String> jmxTls(Path runDir, int node, int port, String attribute, String peerAttribute)
+            throws Exception {
+        try (JMXConnector c = demoJmx(runDir, node, port)) {
             MBeanServerConnection mbs = c.getMBeanServerConnection();
             ObjectName pool = mbs.queryNames(new ObjectName("peerpool:type=ConnectionPool,*"), null).iterator().next();
             List<String> out = new ArrayList<>(List.of(String.valueOf(mbs.getAttribute(pool, attribute))));
@@ -208,7 +236,7 @@ class ScriptsIT {
             Result pin = run(Map.of("PEERPOOL_CONF", etc.toString()), HOME, "bin/peerpool", "pin");
             assertEquals(0, pin.exit(), pin.all());
             String own = pin.out().strip();
-            List<String> tls = jmxTls(jmxBase + i, "LocalKeyPin", "Security");
+            List<String> tls = jmxTls(runDir, i, jmxBase + i, "LocalKeyPin", "Security");
             assertEquals(own, tls.get(0), "node " + i + "'s LocalKeyPin is what bin/peerpool pin prints");
             assertEquals(n - 1, tls.size() - 1, "node " + i + " has two Peer beans: " + tls);
             tls.subList(1, tls.size()).forEach(sec -> assertTrue(sec.startsWith("TLSv1.3"), "Security: " + sec));
@@ -224,9 +252,9 @@ class ScriptsIT {
         assertEquals(0, stopped.exit(), stopped.all());
     }
 
-    private static int connections(int jmxPort) {
+    private static int connections(Path runDir, int jmxPort) {
         try {
-            return jmxConnections(jmxPort);
+            return jmxConnections(runDir, 1, jmxPort);
         } catch (Exception e) {
             return -1;
         }
