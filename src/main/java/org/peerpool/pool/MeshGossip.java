@@ -43,10 +43,15 @@ final class MeshGossip {
     private ByteBuffer frame;
     private long frameEpoch = -1;
     private ScheduledFuture<?> judge;
-    private List<String> lastMissing = List.of();
-    /** Judgements begun and applied: a slow one never overwrites a later one. */
+    /** Judgements begun (under the pool's lock). */
     private long judgements;
-    private long applied;
+    /** What the listeners were last told, and from which judgement; guarded by itself. */
+    private final Told told = new Told();
+
+    private static final class Told {
+        long judgement;
+        List<String> missing = List.of();
+    }
 
     MeshGossip(PoolState state, Sender sender) {
         this.state = state;
@@ -212,19 +217,23 @@ final class MeshGossip {
         Inputs in = inputsLocked();
         long n = ++judgements;
         // The pairs are counted outside the lock: a thousand peers make half a million of them.
-        state.afterUnlockLocked(() -> {
-            List<String> missing = in.missing();
-            state.locked(() -> {
-                if (n < applied) {
-                    return;
-                }
-                applied = n;
-                if (!missing.equals(lastMissing)) {
-                    lastMissing = missing;
-                    state.events.meshChanged(missing);
-                }
-            });
-        });
+        state.afterUnlockLocked(() -> tell(n, in.missing()));
+    }
+
+    /**
+     * Tells the listeners of judgement {@code n}'s missing pairs if they changed. Judgements
+     * run on the timer, but should one overtake another, the older result is dropped.
+     */
+    private void tell(long n, List<String> missing) {
+        synchronized (told) {
+            if (n < told.judgement || missing.equals(told.missing)) {
+                return;
+            }
+            told.judgement = n;
+            told.missing = missing;
+            // Queued in order under this small lock, so the listeners hear the judgements in order.
+            state.events.meshChanged(missing);
+        }
     }
 
     /** What the mesh is judged from, copied under the lock (the views are immutable sets). */

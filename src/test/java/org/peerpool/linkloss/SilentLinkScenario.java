@@ -136,6 +136,11 @@ public final class SilentLinkScenario {
             if (pattern == Pattern.WRITE) {
                 Await.until(Duration.ofSeconds(10), () -> announces(lower, high) >= 1 && announces(higher, low) >= 1,
                         "heartbeats flowing both ways before the cut");
+            } else {
+                // Idle means nothing in flight: each end's VIEW, sent after the handshake, has arrived and been
+                // acknowledged. A frame cut off unacknowledged is retransmitted, and keepalive waits behind it.
+                Await.until(Duration.ofSeconds(10), () -> messagesIn(lower, high) >= 1 && messagesIn(higher, low) >= 1
+                        && unacknowledged(ipLow, ipHigh) == 0, "the link quiet before the cut");
             }
             long attemptsBefore = lower.pool().connectAttempts() + higher.pool().connectAttempts();
 
@@ -256,6 +261,19 @@ public final class SilentLinkScenario {
                 && l.get().direction() == Direction.OUTBOUND && !l.get().reverse()
                 && h.get().direction() == Direction.INBOUND && !h.get().reverse()
                 && l.get().localSocket().equals(h.get().remoteSocket());
+    }
+
+    private static long messagesIn(Agent a, NodeAddress peer) {
+        return a.pool().snapshot(peer).map(PeerSnapshot::messagesIn).orElse(-1L);
+    }
+
+    /** Bytes written on the pair's sockets and not yet acknowledged, by the kernel's count. */
+    private static long unacknowledged(InetAddress a, InetAddress b) {
+        try {
+            return ProcNetTcp.establishedBetween(List.of(a, b), PORT).stream().mapToLong(ProcNetTcp.Socket::txQueue).sum();
+        } catch (java.io.IOException e) {
+            return -1;
+        }
     }
 
     private static long announces(Agent a, NodeAddress peer) {

@@ -27,6 +27,9 @@ final class SimChecks {
     /** Every address a node of the run can have, for the clock check. */
     private final List<NodeAddress> addresses = new java.util.ArrayList<>();
 
+    /** The pools' sections begun, summed, when pairs were last checked. */
+    private long sectionsAtPairCheck = -1;
+
     SimChecks(SimRun run) {
         this.run = run;
         for (SimPlan p : run.plans) {
@@ -37,7 +40,15 @@ final class SimChecks {
 
     void afterStep() {
         run.rethrowViolation();
-        onePerPair();
+        // A socket counts as up only once a pool marks its connection established, under its lock.
+        long sections = 0;
+        for (SimNode n : run.nodes) {
+            sections += n.pool == null ? 0 : n.pool.state().sectionsBegun();
+        }
+        if (sections != sectionsAtPairCheck || (run.world.steps() & 63) == 0) {
+            onePerPair();
+            sectionsAtPairCheck = sections;
+        }
         for (SimNode n : run.nodes) {
             if (n.running && !n.stopping) {
                 // Peer state changes only under the lock: a pool nobody locked since its last

@@ -19,8 +19,11 @@ import java.util.List;
  */
 public final class ProcNetTcp {
 
-    /** One socket; {@code state} is the kernel's code (1 is ESTABLISHED). */
-    public record Socket(InetSocketAddress local, InetSocketAddress remote, int state) {
+    /**
+     * One socket; {@code state} is the kernel's code (1 is ESTABLISHED); {@code txQueue}
+     * the bytes written and not yet acknowledged by the other end.
+     */
+    public record Socket(InetSocketAddress local, InetSocketAddress remote, int state, long txQueue) {
         public boolean established() {
             return state == 1;
         }
@@ -53,7 +56,8 @@ public final class ProcNetTcp {
                 while ((line = in.readLine()) != null) {
                     String[] f = fields(line);
                     if (wanted == null || f[3].equals(wanted)) {
-                        out.add(new Socket(parse(f[1]), parse(f[2]), Integer.parseInt(f[3], 16)));
+                        out.add(new Socket(parse(f[1]), parse(f[2]), Integer.parseInt(f[3], 16),
+                                Long.parseLong(f[4].substring(0, f[4].indexOf(':')), 16)));
                     }
                 }
             }
@@ -73,11 +77,11 @@ public final class ProcNetTcp {
         return out;
     }
 
-    /** The first four space-separated fields: slot, local, remote, state. */
+    /** The first five space-separated fields: slot, local, remote, state, tx_queue:rx_queue. */
     private static String[] fields(String line) {
-        String[] f = new String[4];
+        String[] f = new String[5];
         int i = 0;
-        for (int n = 0; n < 4; n++) {
+        for (int n = 0; n < 5; n++) {
             while (line.charAt(i) == ' ') {
                 i++;
             }
