@@ -79,7 +79,7 @@ public final class Ctl {
             }
         }
         if (pid < 0 && jmx == null) {
-            throw new IllegalArgumentException("no node given (--pid PID or --jmx HOST:PORT[@PASSWORDFILE])");
+            throw new IllegalArgumentException("no node given (--pid PID or --jmx HOST:PORT[@LOGINFILE])");
         }
         if (words.isEmpty()) {
             throw new IllegalArgumentException("no command given");
@@ -122,7 +122,7 @@ public final class Ctl {
         if (r.jmx() == null) {
             return OperatorClient.attach(r.pid());
         }
-        // HOST:PORT@FILE logs in with the first role and password of a JMX password file.
+        // HOST:PORT@FILE logs in with the "role password" line of FILE.
         int at = r.jmx().indexOf('@');
         try {
             return at < 0 ? OperatorClient.remote(r.jmx())

@@ -25,7 +25,7 @@ import org.peerpool.wire.NodeAddress;
  * TLS protocol). Used by {@code bin/peerpool-demo}; exits 0 when the expectation holds
  * (or none was given), 1 when it does not, 2 on bad arguments.
  *
- * <pre>java -cp ... org.peerpool.cli.MeshTable [--wait S] [--expect N] [--tls] HOST:JMXPORT[@PASSWORDFILE]...</pre>
+ * <pre>java -cp ... org.peerpool.cli.MeshTable [--wait S] [--expect N] [--tls] HOST:JMXPORT[@LOGINFILE]...</pre>
  */
 public final class MeshTable {
 
@@ -57,7 +57,7 @@ public final class MeshTable {
             targets.clear();
         }
         if (targets.isEmpty()) {
-            System.err.println("usage: MeshTable [--wait SECONDS] [--expect CONNECTIONS] [--tls] HOST:JMXPORT[@PASSWORDFILE]...");
+            System.err.println("usage: MeshTable [--wait SECONDS] [--expect CONNECTIONS] [--tls] HOST:JMXPORT[@LOGINFILE]...");
             System.exit(2);
         }
         long deadline = System.nanoTime() + waitS * 1_000_000_000L;
@@ -86,7 +86,7 @@ public final class MeshTable {
         return out;
     }
 
-    /** {@code target} is {@code HOST:PORT}, or {@code HOST:PORT@FILE} to log in with FILE's first JMX role and password. */
+    /** {@code target} is {@code HOST:PORT}, or {@code HOST:PORT@FILE} to log in with the {@code role password} line of FILE. */
     private static NodeView readOne(String target) {
         int at = target.indexOf('@');
         Path passwordFile = at < 0 ? null : Path.of(target.substring(at + 1));

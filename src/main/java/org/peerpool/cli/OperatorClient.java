@@ -97,25 +97,25 @@ final class OperatorClient implements AutoCloseable {
     }
 
     /**
-     * Remote JMX at {@code hostPort}, logging in with the first role and password of
-     * {@code passwordFile} (the JDK's {@code jmxremote.password} format: {@code role password}
-     * per line), or with no credentials when it is null.
+     * Remote JMX at {@code hostPort}, logging in with the first {@code role password} line
+     * of {@code loginFile} (as in a clear-text {@code jmxremote.password}; the node's own
+     * file holds only hashes once read), or with no credentials when it is null.
      */
-    static OperatorClient remote(String hostPort, Path passwordFile) throws Unreachable {
+    static OperatorClient remote(String hostPort, Path loginFile) throws Unreachable {
         Map<String, Object> env = new HashMap<>();
-        if (passwordFile != null) {
+        if (loginFile != null) {
             try {
-                env.put(JMXConnector.CREDENTIALS, credentials(passwordFile));
+                env.put(JMXConnector.CREDENTIALS, credentials(loginFile));
             } catch (IOException e) {
-                throw new Unreachable("cannot read the JMX password file " + passwordFile + ": " + message(e), false, e);
+                throw new Unreachable("cannot read the JMX login file " + loginFile + ": " + message(e), false, e);
             }
         }
         return connect("service:jmx:rmi:///jndi/rmi://" + hostPort + "/jmxrmi", "JMX " + hostPort, env);
     }
 
-    /** The first {@code role password} line of a JMX password file. */
-    static String[] credentials(Path passwordFile) throws IOException {
-        for (String line : Files.readAllLines(passwordFile)) {
+    /** The first {@code role password} line of a login file. */
+    static String[] credentials(Path loginFile) throws IOException {
+        for (String line : Files.readAllLines(loginFile)) {
             String[] words = line.strip().split("\\s+");
             if (words.length >= 2 && !words[0].startsWith("#")) {
                 return new String[] {words[0], words[1]};

@@ -10,6 +10,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -380,8 +381,18 @@ class OperatorIT {
         Path conf = Files.createDirectories(tmp.resolve("no-ini"));
         Map<String, String> env = new HashMap<>(envFor(conf, "run"));
         env.put("PEERPOOL_JMX_PORT", "19998");
-        env.put("PEERPOOL_JMX_HOST", "10.255.255.1");
+        // On loopback too, a JMX port needs a password file, and one only its owner reads.
+        Result noPassword = run(env, "bin/peerpool", "start");
+        assertEquals(1, noPassword.exit(), noPassword.all());
+        assertTrue(noPassword.err().contains("refusing to open remote JMX on 127.0.0.1 without authentication"),
+                noPassword.err());
         env.put("PEERPOOL_JMX_PASSWORD_FILE", password.toString());
+        Result readable = run(env, "bin/peerpool", "start");
+        assertEquals(1, readable.exit(), readable.all());
+        assertEquals("peerpool: " + password + " can be read by others: chmod 600 it (the JVM refuses a password file"
+                + " that is not private)\n", readable.err());
+        Files.setPosixFilePermissions(password, PosixFilePermissions.fromString("rw-------"));
+        env.put("PEERPOOL_JMX_HOST", "10.255.255.1");
         // The config file is missing, so nothing starts and nothing listens: only the checks before the launch run.
         Result clear = run(env, "bin/peerpool", "start");
         assertEquals(1, clear.exit(), clear.all());

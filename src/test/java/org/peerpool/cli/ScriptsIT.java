@@ -83,11 +83,10 @@ class ScriptsIT {
         return new Result(p.exitValue(), Files.readString(out), Files.readString(err));
     }
 
-    /** Logs in to a demo node's JMX port with the role and password of its password file. */
+    /** Logs in to a demo node's JMX port with the login the demo keeps in the node's run/jmx-login. */
     private static JMXConnector demoJmx(Path runDir, int node, int port) throws Exception {
         JMXServiceURL url = new JMXServiceURL("service:jmx:rmi:///jndi/rmi://127.0.0.1:" + port + "/jmxrmi");
-        String[] login = Files.readString(runDir.resolve("demo/node" + node + "/etc/jmxremote.password")).strip()
-                .split(" ");
+        String[] login = Files.readString(runDir.resolve("demo/node" + node + "/run/jmx-login")).strip().split(" ");
         return JMXConnectorFactory.connect(url, Map.of(JMXConnector.CREDENTIALS, login));
     }
 
@@ -119,8 +118,8 @@ class ScriptsIT {
     @Test
     void demoFormsAWholeMeshReactsToAnEditAndStopsCleanly() throws Exception {
         int port = TestNet.freePort(4);
-        int jmxBase = freeTcpBase(4);
-        int metricsBase = freeTcpBase(4);
+        int jmxBase = freeTcpBase(8);
+        int metricsBase = jmxBase + 4;
         // A space in the path: the demo once word-split its node directories (issue 13).
         Path runDir = tmp.resolve("demo run");
         Map<String, String> env = Map.of("PEERPOOL_RUN", runDir.toString(),
@@ -146,10 +145,12 @@ class ScriptsIT {
             JMXServiceURL url = new JMXServiceURL("service:jmx:rmi:///jndi/rmi://127.0.0.1:" + (jmxBase + i) + "/jmxrmi");
             assertThrows(SecurityException.class, () -> JMXConnectorFactory.connect(url).close(),
                     "node " + i + "'s JMX port refuses a connection without credentials");
-            Path password = runDir.resolve("demo/node" + i + "/etc/jmxremote.password");
-            assertEquals(Set.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE),
-                    Files.getPosixFilePermissions(password), password + " is its owner's only");
-            String login = Files.readString(password).strip().split(" ")[1];
+            for (String secret : List.of("etc/jmxremote.password", "run/jmx-login")) {
+                Path f = runDir.resolve("demo/node" + i + "/" + secret);
+                assertEquals(Set.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE),
+                        Files.getPosixFilePermissions(f), f + " is its owner's only");
+            }
+            String login = Files.readString(runDir.resolve("demo/node" + i + "/run/jmx-login")).strip().split(" ")[1];
             if (i == 1) {
                 assertTrue(started.out().contains("jconsole 127.0.0.1:" + (jmxBase + 1) + "      (user peerpool, password "
                         + login + ")"), started.out());
@@ -175,7 +176,7 @@ class ScriptsIT {
         assertTrue(status.out().contains("As node 1 sees the whole mesh (bin/peerpool mesh):\nMesh as 127.0.0.1:" + port
                 + " knows it: 4 nodes, 6 pairs: 6 connected, 0 missing, 0 unknown"), status.out());
 
-        // A demo node has PEERPOOL_JMX_PORT and its password file: bin/peerpool peers logs in over that port.
+        // A demo node has a JMX port with a password: bin/peerpool peers reaches it by local attach.
         Map<String, String> node1 = Map.of("PEERPOOL_CONF", runDir.resolve("demo/node1/etc").toString(),
                 "PEERPOOL_RUN", runDir.resolve("demo/node1/run").toString());
         Result peers = run(node1, HOME, "bin/peerpool", "peers");

@@ -1,21 +1,15 @@
 package org.peerpool.linkloss;
 
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
-import org.peerpool.testing.NetNs;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -35,29 +29,15 @@ class MeshPartitionIT {
     @TempDir
     Path dir;
 
-    private NetNs ns;
-    private Process scenario;
+    private NamespaceScenario ns;
 
     @BeforeEach
     void namespace() {
-        String why = NetNs.unavailableReason();
-        Assumptions.assumeTrue(why == null, () -> "the mesh partition needs a network namespace: " + why);
-        try {
-            ns = NetNs.create();
-        } catch (Exception e) {
-            Assumptions.abort("the mesh partition needs a network namespace: " + e.getMessage());
-        }
+        ns = NamespaceScenario.open("the mesh partition");
     }
 
     @AfterEach
     void cleanUp() throws Exception {
-        if (scenario != null) {
-            // The node processes are the scenario's children: killing it alone would orphan them.
-            scenario.descendants().forEach(ProcessHandle::destroyForcibly);
-            if (scenario.isAlive()) {
-                scenario.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-            }
-        }
         if (ns != null) {
             ns.close();
         }
@@ -65,35 +45,10 @@ class MeshPartitionIT {
 
     @Test
     void aPairCutByABlackholeIsNamedMissingByAThirdNodeAndClearedWhenHealed() throws Exception {
-        String out = runScenario();
+        assertTrue(Files.isRegularFile(HOME.resolve("target/peerpool.jar")), "no target/peerpool.jar in " + HOME);
+        String out = ns.run(MeshPartitionScenario.class, dir.resolve("MeshPartitionScenario.txt"),
+                List.of("-Xmx128m", "-XX:TieredStopAtLevel=1"), dir.toString(), HOME.toString());
         assertTrue(out.contains("\"pair\": \"127.0.0.3:7100 127.0.0.4:7100\""), out);
         assertTrue(out.contains("\"failures\": []"), out);
-    }
-
-    /** Runs the scenario in the namespace; returns its RESULT line after asserting it passed. */
-    private String runScenario() throws Exception {
-        assertTrue(Files.isRegularFile(HOME.resolve("target/peerpool.jar")), "no target/peerpool.jar in " + HOME);
-        String classpath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
-        List<String> cmd = new ArrayList<>(ns.command(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx128m", "-XX:TieredStopAtLevel=1", "-cp", classpath, MeshPartitionScenario.class.getName(),
-                dir.toString(), HOME.toString()));
-        Path log = dir.resolve("MeshPartitionScenario.txt");
-        scenario = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-        boolean ended = scenario.waitFor(90, TimeUnit.SECONDS);
-        if (!ended) {
-            scenario.descendants().forEach(ProcessHandle::destroyForcibly);
-            scenario.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-        }
-        String out = Files.readString(log, StandardCharsets.UTF_8);
-        System.out.println("---- scenario MeshPartitionScenario in " + ns.name() + "\n" + out);
-        assertTrue(ended, "scenario did not end within 90 s:\n" + tail(out));
-        assertEquals(0, scenario.exitValue(), "scenario failed:\n" + tail(out));
-        assertTrue(out.contains("SCENARIO PASSED"), tail(out));
-        return out.lines().filter(l -> l.startsWith("RESULT ")).findFirst().orElse(out);
-    }
-
-    private static String tail(String out) {
-        List<String> lines = out.lines().toList();
-        return String.join("\n", lines.subList(Math.max(0, lines.size() - 60), lines.size()));
     }
 }

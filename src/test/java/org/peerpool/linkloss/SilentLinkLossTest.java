@@ -1,21 +1,14 @@
 package org.peerpool.linkloss;
 
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
-import org.peerpool.testing.NetNs;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -36,25 +29,15 @@ class SilentLinkLossTest {
     @TempDir
     Path dir;
 
-    private NetNs ns;
-    private Process scenario;
+    private NamespaceScenario ns;
 
     @BeforeEach
     void namespace() {
-        String why = NetNs.unavailableReason();
-        Assumptions.assumeTrue(why == null, () -> "silent link loss needs a network namespace: " + why);
-        try {
-            ns = NetNs.create();
-        } catch (Exception e) {
-            Assumptions.abort("silent link loss needs a network namespace: " + e.getMessage());
-        }
+        ns = NamespaceScenario.open("silent link loss");
     }
 
     @AfterEach
     void cleanUp() throws Exception {
-        if (scenario != null && scenario.isAlive()) {
-            scenario.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-        }
         if (ns != null) {
             ns.close();
         }
@@ -81,26 +64,7 @@ class SilentLinkLossTest {
 
     /** Runs {@code scenario} in the namespace; returns its RESULT line after asserting it passed. */
     private String runScenario(Class<?> scenarioClass, String arg) throws Exception {
-        String classpath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
-        List<String> cmd = new ArrayList<>(ns.command(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx128m", "-cp", classpath, scenarioClass.getName(), arg));
         String pattern = scenarioClass.getSimpleName() + "-" + (arg.startsWith("/") ? "run" : arg);
-        Path log = dir.resolve(pattern + ".txt");
-        scenario = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-        boolean ended = scenario.waitFor(90, TimeUnit.SECONDS);
-        if (!ended) {
-            scenario.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-        }
-        String out = Files.readString(log, StandardCharsets.UTF_8);
-        System.out.println("---- scenario " + pattern + " in " + ns.name() + "\n" + out);
-        assertTrue(ended, "scenario did not end within 90 s:\n" + tail(out));
-        assertEquals(0, scenario.exitValue(), "scenario failed:\n" + tail(out));
-        assertTrue(out.contains("SCENARIO PASSED"), tail(out));
-        return out.lines().filter(l -> l.startsWith("RESULT ")).findFirst().orElse(out);
-    }
-
-    private static String tail(String out) {
-        List<String> lines = out.lines().toList();
-        return String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size()));
+        return ns.run(scenarioClass, dir.resolve(pattern + ".txt"), List.of("-Xmx128m"), arg);
     }
 }
