@@ -20,7 +20,7 @@ final class PeersTable {
 
     /** The Peer attributes read, in column order; those a node lacks are skipped. */
     static final String[] ATTRIBUTES = {"Address", "State", "Direction", "ConnectedSince", "MessagesIn",
-        "MessagesOut", "BytesIn", "BytesOut", "Security", "LastError"};
+        "MessagesOut", "BytesIn", "BytesOut", "Security", "LastError", "Sources"};
 
     static final int WIDTH = 120;
 
