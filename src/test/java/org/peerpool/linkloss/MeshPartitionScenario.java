@@ -34,7 +34,10 @@ import org.peerpool.wire.NodeAddress;
  * two heartbeat intervals of an end dropping the link (its VIEW goes out at most one
  * heartbeat after the change); healed, it must show no missing pair and exit 0. The
  * moments are read over JMX every 50 ms (nodes 3 and 4's ConnectedPeers, node 1's
- * MeshMissingPairs) and from the command itself, and printed on the RESULT line.
+ * MeshMissingPairs) and from the command itself, and printed on the RESULT line. Two
+ * nodes built before VIEW ({@link LegacyNode}, on 127.0.0.7 and .8, listed by all)
+ * are in the mix throughout: their pairs with the six are known from the six's views,
+ * their pair with each other shows as unknown, and nothing else changes.
  *
  * <p>Arguments: a scratch directory (each node is laid out as {@code nodeN/etc/peerpool.ini}
  * and {@code nodeN/run}, the pid file {@code nodeN/run/peerpool.pid}, as
@@ -44,6 +47,10 @@ import org.peerpool.wire.NodeAddress;
 public final class MeshPartitionScenario {
 
     static final int N = 6;
+    /** Nodes built before VIEW (as the Python reference node is), on 127.0.0.7 and .8: listed by all, never a view. */
+    static final int LEGACY = 2;
+    /** Pairs among the six, and each with each legacy node: all connected, and known so from the views. */
+    static final int CONNECTED = N * (N - 1) / 2 + N * LEGACY;
     static final int PORT = 7100;
     static final int HEARTBEAT_S = 1;
     /** The config's minimum; the node still waits three of the peer's heartbeats (PROTOCOL.md section 3, limits). */
@@ -57,6 +64,7 @@ public final class MeshPartitionScenario {
 
     private final Report report = new Report();
     private final List<NodeProcess> nodes = new ArrayList<>();
+    private final List<LegacyNode> legacy = new ArrayList<>();
     private final List<JMXConnector> connectors = new ArrayList<>();
     private final List<String> timeline = new ArrayList<>();
     private Path root;
@@ -91,6 +99,13 @@ public final class MeshPartitionScenario {
                 // the node is about to be killed
             }
         }
+        for (LegacyNode l : legacy) {
+            try {
+                l.close();
+            } catch (IOException ignored) {
+                // going away with the scenario
+            }
+        }
         for (NodeProcess n : nodes) {
             try {
                 if (n.isAlive()) {
@@ -109,8 +124,12 @@ public final class MeshPartitionScenario {
             throw new IllegalStateException(this.home + " has no bin/peerpool and target/peerpool.jar ('mvn package' first)");
         }
         List<NodeAddress> all = new ArrayList<>();
-        for (int i = 1; i <= N; i++) {
+        for (int i = 1; i <= N + LEGACY; i++) {
             all.add(TestNet.address(i, PORT));
+        }
+        String unknownPair = all.get(N) + " " + all.get(N + 1);
+        for (int i = N; i < N + LEGACY; i++) {
+            legacy.add(new LegacyNode(all.get(i), HEARTBEAT_S * 1000L));
         }
         NodeAddress a = all.get(CUT_A - 1);
         NodeAddress b = all.get(CUT_B - 1);
@@ -139,16 +158,20 @@ public final class MeshPartitionScenario {
         MBeanServerConnection endB = jmx(CUT_B);
         NodeAddress self = all.get(OBSERVER - 1);
 
-        // ---- whole: node 1 knows every one of the 15 pairs connected, and says so
+        // ---- whole: node 1 knows every pair connected but the two legacy nodes', which no one has told it of
         await(Duration.ofSeconds(40), () -> missing(observer, self).isEmpty()
-                && strings(observer, self, "MeshPairs").size() == N * (N - 1) / 2, () -> "mesh not whole on node 1: "
+                && strings(observer, self, "MeshPairs").size() == CONNECTED, () -> "mesh not whole on node 1: "
                 + safe(() -> Arrays.asList((String[]) observer.getAttribute(JmxNames.pool(self), "MeshPairs"))));
         Cli whole = awaitCli(Duration.ofSeconds(30), r -> r.exit == 0, "mesh");
         report.put("whole_ms", sinceStart());
-        report.check(whole.out.startsWith("Mesh as " + self + " knows it: 6 nodes, 15 pairs: 15 connected, 0 missing,"
-                + " 0 unknown"), "whole: mesh on node 1 shows 15 connected pairs, exit 0:\n" + whole.out);
+        report.check(whole.out.startsWith("Mesh as " + self + " knows it: 8 nodes, 28 pairs: 27 connected, 0 missing,"
+                + " 1 unknown"), "whole: mesh on node 1 shows 27 connected pairs and the legacy pair unknown, exit 0:\n"
+                + whole.out);
+        report.check(whole.out.contains("\n8  " + all.get(N + 1) + "    +  +  +  +  +  +  ?  .\n"),
+                "the legacy nodes' row shows their pair unknown:\n" + whole.out);
+        report.put("unknown_pair", unknownPair);
         Cli wholeJson = cli("mesh", "--json");
-        checkJson(wholeJson, 0, 15, List.of(), "whole");
+        checkJson(wholeJson, 0, CONNECTED, List.of(), "whole");
 
         // ---- cut 3 <-> 4
         Blackhole.prepare();
@@ -167,10 +190,10 @@ public final class MeshPartitionScenario {
                 .skip(1).takeWhile(l -> !l.isBlank()).map(String::strip).toList();
         report.check(missingLines.equals(List.of(a + "  " + b)), "mesh on node 1 names exactly " + pair
                 + " missing: " + missingLines + "\n" + named.out);
-        report.check(named.out.startsWith("Mesh as " + self + " knows it: 6 nodes, 15 pairs: 14 connected, 1 missing,"
-                + " 0 unknown"), "the rest of the mesh stays connected:\n" + named.out);
+        report.check(named.out.startsWith("Mesh as " + self + " knows it: 8 nodes, 28 pairs: 26 connected, 1 missing,"
+                + " 1 unknown"), "the rest of the mesh stays connected:\n" + named.out);
         Cli namedJson = cli("mesh", "--json");
-        checkJson(namedJson, 1, 14, List.of(pair), "cut");
+        checkJson(namedJson, 1, CONNECTED - 1, List.of(pair), "cut");
 
         // The JMX watch saw both ends drop and node 1 learn of it (it may trail the command by one poll).
         await(Duration.ofSeconds(10), () -> watch.seen("dropped_" + CUT_A) && watch.seen("dropped_" + CUT_B)
@@ -207,10 +230,10 @@ public final class MeshPartitionScenario {
         cut = false;
         Cli back = awaitCli(Duration.ofSeconds(30), r -> r.exit == 0, "mesh");
         long backCliMs = ms(back.endedAt - healAt);
-        report.check(back.out.startsWith("Mesh as " + self + " knows it: 6 nodes, 15 pairs: 15 connected, 0 missing,"
-                + " 0 unknown") && !back.out.contains("Missing pairs"), "healed: mesh on node 1 shows no missing pair:\n"
+        report.check(back.out.startsWith("Mesh as " + self + " knows it: 8 nodes, 28 pairs: 27 connected, 0 missing,"
+                + " 1 unknown") && !back.out.contains("Missing pairs"), "healed: mesh on node 1 shows no missing pair:\n"
                 + back.out);
-        checkJson(cli("mesh", "--json"), 0, 15, List.of(), "healed");
+        checkJson(cli("mesh", "--json"), 0, CONNECTED, List.of(), "healed");
         await(Duration.ofSeconds(10), () -> watch.seen("back_" + CUT_A) && watch.seen("back_" + CUT_B)
                 && watch.seen("observer_clear"), () -> "the watch never saw the heal: " + watch.first);
         long backLink = Math.max(watch.ms("back_" + CUT_A), watch.ms("back_" + CUT_B)) - ms(healAt - cutAt);
@@ -246,7 +269,8 @@ public final class MeshPartitionScenario {
             }
             report.check(named.equals(missing) && ((Number) m.get("missing")).intValue() == missing.size()
                     && ((Number) m.get("connected")).intValue() == connected
-                    && ((Number) m.get("unknown")).intValue() == 0, when + ": mesh --json shows " + connected
+                    && ((Number) m.get("unknown")).intValue() == LEGACY * (LEGACY - 1) / 2, when + ": mesh --json shows "
+                    + connected
                     + " connected and missing " + missing + ":\n" + r.out);
         } catch (RuntimeException e) {
             report.check(false, when + ": mesh --json printed no mesh (" + e + "):\n" + r.out + r.err);
