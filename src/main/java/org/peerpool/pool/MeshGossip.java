@@ -50,7 +50,8 @@ final class MeshGossip {
 
     private static final class Told {
         long judgement;
-        List<String> missing = List.of();
+        /** Null until the first judgement, which is always told: the listeners' starting point. */
+        List<String> missing;
     }
 
     MeshGossip(PoolState state, Sender sender) {
@@ -227,6 +228,7 @@ final class MeshGossip {
     private void tell(long n, List<String> missing) {
         synchronized (told) {
             if (n < told.judgement || missing.equals(told.missing)) {
+                // An older judgement, or no change since the listeners last heard.
                 return;
             }
             told.judgement = n;
