@@ -213,6 +213,14 @@ final class SimChecks {
 
     /** Every pair that the configs allow is connected, canonically wherever the network allows. */
     void converged(long settleNanos) {
+        String problem = unconverged();
+        if (problem != null) {
+            throw run.violation(problem + ", " + (settleNanos / 1_000_000) + " ms after the faults stopped");
+        }
+    }
+
+    /** What keeps the mesh from being settled as {@link #converged} requires, or null when it is. */
+    String unconverged() {
         for (int i = 0; i < run.nodes.size(); i++) {
             for (int j = i + 1; j < run.nodes.size(); j++) {
                 SimNode a = run.nodes.get(i);
@@ -229,19 +237,20 @@ final class SimChecks {
                 });
                 boolean hiUp = hi.pool.isConnected(lo.address());
                 if (c == null || !hiUp) {
-                    throw run.violation("pair " + lo + " - " + hi + " is allowed (" + (tls ? "TLS" : "plaintext")
-                            + ") but not connected " + (settleNanos / 1_000_000) + " ms after the faults stopped: "
-                            + lo.pool.snapshot(hi.address()) + " / " + hi.pool.snapshot(lo.address()));
+                    return "pair " + lo + " - " + hi + " is allowed (" + (tls ? "TLS" : "plaintext")
+                            + ") but not connected: " + lo.pool.snapshot(hi.address()) + " / "
+                            + hi.pool.snapshot(lo.address());
                 }
                 if (c.isReverse() && !canonicalWouldDowngrade(lo, hi, tls)) {
-                    throw run.violation("pair " + lo + " - " + hi + " rests on a reverse connection");
+                    return "pair " + lo + " - " + hi + " rests on a reverse connection";
                 }
                 if (tls && !c.link().security().isTls()) {
                     // TLS where plaintext would do is fine (a link that stayed when pins went); the reverse is not.
-                    throw run.violation("pair " + lo + " - " + hi + " is plaintext, the configs call for TLS");
+                    return "pair " + lo + " - " + hi + " is plaintext, the configs call for TLS";
                 }
             }
         }
+        return null;
     }
 
     /**

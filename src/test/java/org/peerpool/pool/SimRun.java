@@ -83,11 +83,29 @@ final class SimRun {
         quiet = true;
         faults.stop();
         new SimChaos(this).heal();
-        long settle = checks.settleBoundNanos();
-        world.runUntil(world.now() + settle, checks::afterStep);
-        checks.converged(settle);
+        long quietAt = world.now();
+        long settleEnd = quietAt + checks.settleBoundNanos();
+        int slowestBeatS = nodes.stream().mapToInt(n -> n.config.heartbeatIntervalS()).max().orElse(0);
+        // Settled once converged for longer than a link a stall left stale takes to time out and close: then
+        // nothing is left to change, and the bound need not be waited out (most seeds settle in seconds).
+        long stableNanos = SimWorld.seconds(3 * slowestBeatS + ConnectionPool.CLOSE_MAX_MS / 1000.0 + 1);
+        long[] convergedSince = {-1};
+        world.runUntil(settleEnd, checks::afterStep, () -> {
+            if ((world.steps() & 63) != 0) {
+                return false;
+            }
+            if (checks.unconverged() != null) {
+                convergedSince[0] = -1;
+                return false;
+            }
+            if (convergedSince[0] < 0) {
+                convergedSince[0] = world.now();
+            }
+            return world.now() - convergedSince[0] >= stableNanos;
+        });
+        checks.converged(world.now() - quietAt);
         // Views go out at most once per heartbeat per peer: one interval after the last change, each is current.
-        long viewsCurrent = SimWorld.seconds(nodes.stream().mapToInt(n -> n.config.heartbeatIntervalS()).max().orElse(0) + 1);
+        long viewsCurrent = SimWorld.seconds(slowestBeatS + 1);
         world.runUntil(world.now() + viewsCurrent, checks::afterStep);
         checks.meshKnown();
         List<List<Link>> closing = new ArrayList<>();
