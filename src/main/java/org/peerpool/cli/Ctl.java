@@ -2,7 +2,6 @@ package org.peerpool.cli;
 
 import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -122,11 +121,8 @@ public final class Ctl {
         if (r.jmx() == null) {
             return OperatorClient.attach(r.pid());
         }
-        // HOST:PORT@FILE logs in with the "role password" line of FILE.
-        int at = r.jmx().indexOf('@');
         try {
-            return at < 0 ? OperatorClient.remote(r.jmx())
-                    : OperatorClient.remote(r.jmx().substring(0, at), Path.of(r.jmx().substring(at + 1)));
+            return OperatorClient.remote(OperatorClient.Target.parse(r.jmx()));
         } catch (OperatorClient.Unreachable e) {
             if (r.pid() < 0) {
                 throw e;

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -41,20 +42,21 @@ final class MeshReport {
     record Pair(NodeAddress a, NodeAddress b, State state) {
     }
 
-    /** What one node knows of its mesh. */
-    record Mesh(NodeAddress self, List<NodeAddress> nodes, List<Pair> pairs) {
+    /** What one node knows of its mesh; {@code byKey} holds each pair under {@link #key}. */
+    record Mesh(NodeAddress self, List<NodeAddress> nodes, List<Pair> pairs, Map<String, State> byKey) {
         List<Pair> in(State s) {
             return pairs.stream().filter(p -> p.state() == s).toList();
         }
 
+        /** Looked up, not searched: the matrix asks once per cell, and a thousand nodes make a million cells. */
         State state(NodeAddress a, NodeAddress b) {
-            for (Pair p : pairs) {
-                if ((p.a().equals(a) && p.b().equals(b)) || (p.a().equals(b) && p.b().equals(a))) {
-                    return p.state();
-                }
-            }
-            return State.UNLISTED;
+            return byKey.getOrDefault(a.compareTo(b) < 0 ? key(a, b) : key(b, a), State.UNLISTED);
         }
+    }
+
+    /** A pair as the bean lists it: {@code "A B"}, A below B in address order. */
+    private static String key(NodeAddress a, NodeAddress b) {
+        return a + " " + b;
     }
 
     private static final int MAX_READS = 10;
@@ -100,19 +102,21 @@ final class MeshReport {
         Set<String> missing = new HashSet<>(strings(v.get("MeshMissingPairs")));
         List<NodeAddress> all = new ArrayList<>(nodes);
         List<Pair> pairs = new ArrayList<>();
+        Map<String, State> byKey = new HashMap<>();
         for (int i = 0; i < all.size(); i++) {
             for (int j = i + 1; j < all.size(); j++) {
                 NodeAddress a = all.get(i);
                 NodeAddress b = all.get(j);
-                String key = a + " " + b;
+                String key = key(a, b);
                 State s = connected.contains(key) ? State.CONNECTED
                         : missing.contains(key) ? State.MISSING
                         : listed.contains(a) && listed.contains(b) ? State.UNKNOWN : State.UNLISTED;
                 pairs.add(new Pair(a, b, s));
+                byKey.put(key, s);
             }
         }
         pairs.sort(Comparator.comparing(Pair::state));
-        return new Mesh(self, all, pairs);
+        return new Mesh(self, all, pairs, byKey);
     }
 
     private static List<String> strings(Object v) {

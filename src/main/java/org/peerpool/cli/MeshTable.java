@@ -2,7 +2,6 @@ package org.peerpool.cli;
 
 import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -86,12 +85,11 @@ public final class MeshTable {
         return out;
     }
 
-    /** {@code target} is {@code HOST:PORT}, or {@code HOST:PORT@FILE} to log in with the {@code role password} line of FILE. */
-    private static NodeView readOne(String target) {
-        int at = target.indexOf('@');
-        Path passwordFile = at < 0 ? null : Path.of(target.substring(at + 1));
-        String hostPort = at < 0 ? target : target.substring(0, at);
-        try (OperatorClient client = OperatorClient.remote(hostPort, passwordFile)) {
+    /** {@code text} names a port as {@link OperatorClient.Target} reads it. */
+    private static NodeView readOne(String text) {
+        OperatorClient.Target target = OperatorClient.Target.parse(text);
+        String hostPort = target.hostPort();
+        try (OperatorClient client = OperatorClient.remote(target)) {
             ObjectName pool = client.pool();
             Map<String, Object> counts = client.read(pool, "LocalAddress", "ConnectionCount");
             Map<String, String> cells = new LinkedHashMap<>();

@@ -91,26 +91,31 @@ final class OperatorClient implements AutoCloseable {
         return connect(address, "pid " + pid, Map.of());
     }
 
-    /** Connects over remote JMX to {@code host:port} (PEERPOOL_JMX_PORT, or a demo node's port). */
-    static OperatorClient remote(String hostPort) throws Unreachable {
-        return remote(hostPort, null);
+    /**
+     * A remote JMX port as operators name it: {@code HOST:PORT}, or {@code HOST:PORT@FILE}
+     * to log in with the first {@code role password} line of FILE (as in a clear-text
+     * {@code jmxremote.password}; the node's own file holds only hashes once read).
+     */
+    record Target(String hostPort, Path loginFile) {
+        static Target parse(String text) {
+            int at = text.indexOf('@');
+            return at < 0 ? new Target(text, null) : new Target(text.substring(0, at), Path.of(text.substring(at + 1)));
+        }
     }
 
-    /**
-     * Remote JMX at {@code hostPort}, logging in with the first {@code role password} line
-     * of {@code loginFile} (as in a clear-text {@code jmxremote.password}; the node's own
-     * file holds only hashes once read), or with no credentials when it is null.
-     */
-    static OperatorClient remote(String hostPort, Path loginFile) throws Unreachable {
+    /** Connects over remote JMX to {@code target} (a demo node's port, or one given with --jmx). */
+    static OperatorClient remote(Target target) throws Unreachable {
         Map<String, Object> env = new HashMap<>();
-        if (loginFile != null) {
+        if (target.loginFile() != null) {
             try {
-                env.put(JMXConnector.CREDENTIALS, credentials(loginFile));
+                env.put(JMXConnector.CREDENTIALS, credentials(target.loginFile()));
             } catch (IOException e) {
-                throw new Unreachable("cannot read the JMX login file " + loginFile + ": " + message(e), false, e);
+                throw new Unreachable("cannot read the JMX login file " + target.loginFile() + ": " + message(e),
+                        false, e);
             }
         }
-        return connect("service:jmx:rmi:///jndi/rmi://" + hostPort + "/jmxrmi", "JMX " + hostPort, env);
+        return connect("service:jmx:rmi:///jndi/rmi://" + target.hostPort() + "/jmxrmi", "JMX " + target.hostPort(),
+                env);
     }
 
     /** The first {@code role password} line of a login file. */
