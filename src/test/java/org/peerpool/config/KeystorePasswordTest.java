@@ -164,8 +164,9 @@ class KeystorePasswordTest {
         NodeConfig before = watcher.status().config();
 
         Files.writeString(ini, HEAD + TLS, StandardCharsets.UTF_8); // the mode stays 0644
-        Await.until(Duration.ofSeconds(10), () -> watcher.status().rejectedCount() == 1,
-                () -> "not rejected: " + watcher.status());
+        // The listeners hear of it just after the status shows it: wait for both.
+        Await.until(Duration.ofSeconds(10), () -> watcher.status().rejectedCount() == 1 && !rejected.isEmpty(),
+                () -> "not rejected: " + watcher.status() + ", listeners heard " + rejected);
         String error = watcher.status().lastError();
         assertTrue(error.contains("chmod 600 " + ini), error);
         assertNoSecret("LastError", error);
@@ -208,8 +209,8 @@ class KeystorePasswordTest {
 
         // Saved with a password line that does not scan: rejected without the password.
         Files.writeString(ini, HEAD + TLS.replace(SECRET, "\"" + SECRET), StandardCharsets.UTF_8);
-        Await.until(Duration.ofSeconds(10), () -> watcher.status().rejectedCount() == 2,
-                () -> "bad password line not rejected: " + watcher.status());
+        Await.until(Duration.ofSeconds(10), () -> watcher.status().rejectedCount() == 2 && rejected.size() == 2,
+                () -> "bad password line not rejected: " + watcher.status() + ", listeners heard " + rejected);
         assertNoSecret("LastError", watcher.status().lastError());
         rejected.forEach(m -> assertNoSecret("rejection", m));
         assertEquals(before, watcher.status().config());
