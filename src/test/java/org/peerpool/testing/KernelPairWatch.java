@@ -79,7 +79,7 @@ public final class KernelPairWatch implements AutoCloseable {
             duplicated.add(e.getKey());
             long since = duplicateSince.computeIfAbsent(e.getKey(), k -> now);
             longestDuplicateNanos = Math.max(longestDuplicateNanos, now - since);
-            if (now - since > toleranceNanos && reported.add(e.getKey())) {
+            if (now - since >= toleranceNanos && reported.add(e.getKey())) {
                 problems.add(e.getKey() + " had " + n + " TCP connections for over "
                         + TimeUnit.NANOSECONDS.toMillis(toleranceNanos) + " ms: " + e.getValue());
             }
