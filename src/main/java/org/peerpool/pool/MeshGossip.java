@@ -2,6 +2,7 @@ package org.peerpool.pool;
 
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -170,10 +171,14 @@ final class MeshGossip {
             for (int i = 0; i < named.size() && kept.size() < room; i++) {
                 kept.add(named.get(i));
             }
-            e.view = Set.copyOf(kept);
+            boolean same = kept.equals(e.view);
+            // Never changed after this: callers outside the lock may hold it.
+            e.view = Collections.unmodifiableSet(kept);
             e.viewConnectionId = c.id();
             e.viewEpoch = v.epoch();
-            changedLocked();
+            if (!same) {
+                changedLocked();
+            }
         });
     }
 

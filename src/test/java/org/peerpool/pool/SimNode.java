@@ -34,6 +34,8 @@ final class SimNode implements Dialer {
     private NodeAddress address;
     /** The pool's locked-section count when {@link SimChecks} last checked it. */
     long checkedAtSection = -1;
+    /** How many of the pool's locked sections were {@link SimChecks}' own. */
+    long checkSections;
     SimTimer timer;
     SimTimer eventThread;
     boolean running;
@@ -73,6 +75,7 @@ final class SimNode implements Dialer {
         eventThread = new SimTimer(world);
         pool = new ConnectionPool(cfg, timer, eventThread, world);
         checkedAtSection = -1;
+        checkSections = 0;
         pool.addPayloadListener((from, topic, data) -> run.delivered(this, from, topic, data));
         meshHeard = List.of();
         pool.addMeshListener(missing -> meshHeard = missing);

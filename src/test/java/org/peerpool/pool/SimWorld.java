@@ -21,8 +21,8 @@ final class SimWorld implements PoolClock {
         final long seq;
         final Runnable work;
         final SimTimer owner;
-        volatile boolean cancelled;
-        volatile boolean ran;
+        boolean cancelled;
+        boolean ran;
 
         Event(long at, long seq, Runnable work, SimTimer owner) {
             this.at = at;
