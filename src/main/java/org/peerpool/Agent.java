@@ -20,8 +20,6 @@ import org.peerpool.config.ConfigWatcher;
 import org.peerpool.config.NodeConfig;
 import org.peerpool.jmx.JmxExposure;
 import org.peerpool.pool.ConnectionPool;
-import org.peerpool.pool.PeerControl;
-import org.peerpool.pool.PoolView;
 import org.peerpool.pool.Link;
 import org.peerpool.sources.JndiDnsResolver;
 import org.peerpool.sources.PeerMerge;

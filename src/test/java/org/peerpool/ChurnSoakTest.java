@@ -25,7 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.peerpool.PeerEvent.Direction;
 import org.peerpool.config.ConfigWatcher;
 import org.peerpool.jmx.JmxNames;
-import org.peerpool.pool.PeerSnapshot;
+import org.peerpool.PeerSnapshot;
 import org.peerpool.testing.Ini;
 import org.peerpool.testing.KernelPairWatch;
 import org.peerpool.testing.PairChecker;

@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.peerpool.PeerEvent.Direction;
 import org.peerpool.config.ConfigWatcher;
-import org.peerpool.pool.PeerSnapshot;
+import org.peerpool.PeerSnapshot;
 import org.peerpool.testing.Await;
 import org.peerpool.testing.PairChecker;
 import org.peerpool.testing.Ini;

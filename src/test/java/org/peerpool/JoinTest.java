@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.peerpool.config.NodeConfig;
 import org.peerpool.pool.ConnectionPool;
-import org.peerpool.pool.PeerSnapshot;
+import org.peerpool.PeerSnapshot;
 import org.peerpool.testing.Await;
 import org.peerpool.testing.LogCapture;
 import org.peerpool.testing.RawPeer;

@@ -10,7 +10,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.peerpool.PeerEvent.Direction;
 import org.peerpool.config.NodeConfig;
-import org.peerpool.pool.PeerSnapshot;
+import org.peerpool.PeerSnapshot;
 import org.peerpool.testing.Await;
 import org.peerpool.testing.PairChecker;
 import org.peerpool.testing.RawPeer;

@@ -24,7 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.peerpool.config.ConfigWatcher;
 import org.peerpool.config.NodeConfig;
 import org.peerpool.jmx.JmxNames;
-import org.peerpool.pool.PeerSnapshot;
+import org.peerpool.PeerSnapshot;
 import org.peerpool.sources.JndiDnsResolver;
 import org.peerpool.testing.Await;
 import org.peerpool.testing.Ini;

@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Timeout;
 import org.peerpool.PeerEvent.Direction;
 import org.peerpool.PeerEvent.Kind;
 import org.peerpool.config.NodeConfig;
-import org.peerpool.pool.PeerSnapshot;
+import org.peerpool.PeerSnapshot;
 import org.peerpool.testing.Await;
 import org.peerpool.testing.RawPeer;
 import org.peerpool.testing.TestNet;

@@ -23,7 +23,7 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.peerpool.config.NodeConfig;
-import org.peerpool.pool.PeerState;
+import org.peerpool.PeerState;
 import org.peerpool.testing.Await;
 import org.peerpool.testing.RawPeer;
 import org.peerpool.testing.TestNet;

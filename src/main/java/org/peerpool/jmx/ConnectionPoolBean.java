@@ -5,10 +5,10 @@ import java.util.Map;
 
 import org.peerpool.ConnectionPoolMXBean;
 import org.peerpool.PeerEvent.Direction;
-import org.peerpool.pool.MeshMatrix;
-import org.peerpool.pool.PoolView;
-import org.peerpool.pool.PeerSnapshot;
-import org.peerpool.pool.PeerState;
+import org.peerpool.MeshMatrix;
+import org.peerpool.PoolView;
+import org.peerpool.PeerSnapshot;
+import org.peerpool.PeerState;
 
 /** {@link ConnectionPoolMXBean} read straight from the pool on every call. */
 final class ConnectionPoolBean implements ConnectionPoolMXBean {

@@ -7,8 +7,8 @@ import javax.management.MBeanServer;
 import org.peerpool.ConfigMXBean;
 import org.peerpool.ConnectionPoolMXBean;
 import org.peerpool.config.ConfigControl;
-import org.peerpool.pool.PeerControl;
-import org.peerpool.pool.PoolView;
+import org.peerpool.PeerControl;
+import org.peerpool.PoolView;
 import org.peerpool.sources.SourcesView;
 import org.peerpool.wire.NodeAddress;
 

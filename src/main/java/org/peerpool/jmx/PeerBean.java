@@ -3,8 +3,8 @@ package org.peerpool.jmx;
 import java.util.function.Function;
 
 import org.peerpool.PeerMXBean;
-import org.peerpool.pool.PoolView;
-import org.peerpool.pool.PeerSnapshot;
+import org.peerpool.PoolView;
+import org.peerpool.PeerSnapshot;
 import org.peerpool.sources.SourcesView;
 import org.peerpool.wire.NodeAddress;
 

@@ -7,8 +7,8 @@ import java.util.Set;
 import org.peerpool.PeerEvent;
 import org.peerpool.PeerListener;
 import org.peerpool.PeerMXBean;
-import org.peerpool.pool.PoolView;
-import org.peerpool.pool.PeerSnapshot;
+import org.peerpool.PoolView;
+import org.peerpool.PeerSnapshot;
 import org.peerpool.sources.SourcesView;
 import org.peerpool.wire.NodeAddress;
 

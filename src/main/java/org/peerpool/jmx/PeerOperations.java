@@ -1,8 +1,8 @@
 package org.peerpool.jmx;
 
-import org.peerpool.pool.PeerControl;
-import org.peerpool.pool.PoolView;
-import org.peerpool.pool.PeerSnapshot;
+import org.peerpool.PeerControl;
+import org.peerpool.PoolView;
+import org.peerpool.PeerSnapshot;
 import org.peerpool.wire.NodeAddress;
 
 /**

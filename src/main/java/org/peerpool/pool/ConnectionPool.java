@@ -14,6 +14,12 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
+import org.peerpool.ClockOffsets;
+import org.peerpool.MeshMatrix;
+import org.peerpool.PeerControl;
+import org.peerpool.PeerHistory;
+import org.peerpool.PeerSnapshot;
+import org.peerpool.PoolView;
 import org.peerpool.MeshListener;
 import org.peerpool.PayloadListener;
 import org.peerpool.PeerEvent;
@@ -49,8 +55,8 @@ public final class ConnectionPool implements PoolView, PeerControl {
     private final Sender sender;
     private final MeshGossip mesh;
     private final TransportCallbacks callbacks;
-    private final PeerHistory history = new PeerHistory();
-    private final ClockOffsets clocks = new ClockOffsets(this::self);
+    private final PeerHistoryRecorder history = new PeerHistoryRecorder();
+    private final ClockOffsetTracker clocks = new ClockOffsetTracker(this::self);
     /** The once-a-minute summary of quiet warning bursts; guarded by the pool's lock. */
     private ScheduledFuture<?> summary;
 
@@ -330,7 +336,7 @@ public final class ConnectionPool implements PoolView, PeerControl {
         return state.locked(() -> {
             List<PeerSnapshot> out = new ArrayList<>(state.peersLocked().size());
             for (PeerEntry e : state.peersLocked().values()) {
-                out.add(PeerSnapshot.of(e));
+                out.add(e.snapshot());
             }
             out.sort((a, b) -> a.address().compareTo(b.address()));
             return out;
@@ -341,7 +347,7 @@ public final class ConnectionPool implements PoolView, PeerControl {
     public Optional<PeerSnapshot> snapshot(NodeAddress peer) {
         return state.locked(() -> {
             PeerEntry e = state.entryLocked(peer);
-            return e == null ? Optional.empty() : Optional.of(PeerSnapshot.of(e));
+            return e == null ? Optional.empty() : Optional.of(e.snapshot());
         });
     }
 

@@ -13,6 +13,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
+import org.peerpool.MeshMatrix;
 import org.peerpool.wire.Message;
 import org.peerpool.wire.MessageCodec;
 import org.peerpool.wire.NodeAddress;
@@ -247,11 +248,11 @@ final class MeshGossip {
     record Inputs(NodeAddress self, Set<NodeAddress> listed, Set<NodeAddress> connected,
                   Map<NodeAddress, Set<NodeAddress>> views) {
         MeshMatrix matrix() {
-            return MeshMatrix.of(self, listed, connected, views);
+            return MeshJudge.matrix(self, listed, connected, views);
         }
 
         List<String> missing() {
-            return MeshMatrix.missing(self, listed, connected, views);
+            return MeshJudge.missing(self, listed, connected, views);
         }
     }
 

@@ -5,6 +5,8 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ScheduledFuture;
 
+import org.peerpool.PeerSnapshot;
+import org.peerpool.PeerState;
 import org.peerpool.wire.NodeAddress;
 
 /**
@@ -93,5 +95,22 @@ final class PeerEntry {
             return PeerState.BACKOFF;
         }
         return PeerState.AWAITING_INBOUND;
+    }
+
+    /** What JMX, tests and logs see of this peer; taken under the pool's lock. */
+    PeerSnapshot snapshot() {
+        Connection c = current;
+        if (c == null) {
+            return new PeerSnapshot(address, configured, state(), null, false, 0, null, -1, 0, 0, 0, 0, 0,
+                    "", "", "", -1, failedAttempts, lastError, -1, "", "");
+        }
+        Link l = c.link();
+        var security = l.security();
+        var announce = c.lastAnnounce();
+        return new PeerSnapshot(address, configured, PeerState.CONNECTED, c.direction(), c.isReverse(), c.id(),
+                c.connectedSince(), c.lastMessageAgeMillis(), c.messagesIn(), c.messagesOut(), l.bytesIn(),
+                l.bytesOut(), l.queuedBytes(), String.valueOf(l.localAddress()), String.valueOf(l.remoteAddress()),
+                c.observedIp() == null ? "" : c.observedIp(), announce == null ? -1 : announce.sequence(),
+                failedAttempts, lastError, c.handshakeRttMicros(), security.describe(), security.peerPinText());
     }
 }

@@ -19,10 +19,10 @@ final class TransportCallbacks implements TransportEvents {
     private final Handshakes handshakes;
     private final Closer closer;
     private final DialPlanner planner;
-    private final ClockOffsets clocks;
+    private final ClockOffsetTracker clocks;
     private final MeshGossip mesh;
 
-    TransportCallbacks(PoolState state, Handshakes handshakes, Closer closer, DialPlanner planner, ClockOffsets clocks,
+    TransportCallbacks(PoolState state, Handshakes handshakes, Closer closer, DialPlanner planner, ClockOffsetTracker clocks,
                        MeshGossip mesh) {
         this.mesh = mesh;
         this.state = state;

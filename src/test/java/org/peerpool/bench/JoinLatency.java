@@ -10,7 +10,7 @@ import javax.management.MBeanServerFactory;
 
 import org.peerpool.Agent;
 import org.peerpool.config.NodeConfig;
-import org.peerpool.pool.PeerSnapshot;
+import org.peerpool.PeerSnapshot;
 import org.peerpool.wire.NodeAddress;
 
 /**

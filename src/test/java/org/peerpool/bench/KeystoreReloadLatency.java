@@ -10,7 +10,7 @@ import java.util.Map;
 import org.peerpool.Agent;
 import org.peerpool.config.ConfigControl;
 import org.peerpool.config.ConfigWatcher;
-import org.peerpool.pool.PeerSnapshot;
+import org.peerpool.PeerSnapshot;
 import org.peerpool.testing.Ini;
 import org.peerpool.wire.NodeAddress;
 

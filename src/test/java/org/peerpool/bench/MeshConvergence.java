@@ -17,7 +17,7 @@ import java.util.concurrent.TimeUnit;
 import org.peerpool.Agent;
 import org.peerpool.PeerEvent.Direction;
 import org.peerpool.config.NodeConfig;
-import org.peerpool.pool.PeerSnapshot;
+import org.peerpool.PeerSnapshot;
 import org.peerpool.wire.NodeAddress;
 
 /**

@@ -15,7 +15,7 @@ import org.peerpool.Agent;
 import org.peerpool.PeerEvent;
 import org.peerpool.PeerEvent.Direction;
 import org.peerpool.config.NodeConfig;
-import org.peerpool.pool.PeerSnapshot;
+import org.peerpool.PeerSnapshot;
 import org.peerpool.testing.Await;
 import org.peerpool.testing.Ini;
 import org.peerpool.testing.KernelPairWatch;

@@ -13,7 +13,7 @@ import org.peerpool.Agent;
 import org.peerpool.PeerEvent;
 import org.peerpool.PeerEvent.Direction;
 import org.peerpool.config.NodeConfig;
-import org.peerpool.pool.PeerSnapshot;
+import org.peerpool.PeerSnapshot;
 import org.peerpool.testing.Await;
 import org.peerpool.testing.PairChecker;
 import org.peerpool.testing.ProcNetTcp;

@@ -14,6 +14,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.peerpool.PeerEvent.Direction;
+import org.peerpool.PeerState;
 import org.peerpool.testing.Keys;
 import org.peerpool.testing.QuietLogs;
 import org.peerpool.tls.KeyPin;

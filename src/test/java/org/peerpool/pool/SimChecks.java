@@ -4,6 +4,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ScheduledFuture;
 
+import org.peerpool.MeshMatrix;
 import org.peerpool.config.NodeConfig;
 import org.peerpool.tls.KeyPin;
 import org.peerpool.tls.LinkSecurity;

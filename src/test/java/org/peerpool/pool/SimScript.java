@@ -8,6 +8,8 @@ import java.util.function.BooleanSupplier;
 import java.util.function.Function;
 import java.util.function.Supplier;
 
+import org.peerpool.PeerSnapshot;
+import org.peerpool.PeerState;
 import org.peerpool.tls.LocalKey;
 import org.peerpool.wire.NodeAddress;
 

@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Timeout;
 import org.peerpool.Agent;
 import org.peerpool.config.NodeConfig;
 import org.peerpool.config.TlsSettings;
-import org.peerpool.pool.PeerSnapshot;
+import org.peerpool.PeerSnapshot;
 import org.peerpool.testing.Await;
 import org.peerpool.testing.Keys;
 import org.peerpool.testing.TestNet;

@@ -1,4 +1,4 @@
-package org.peerpool.pool;
+package org.peerpool;
 
 /** Where one peer's connection stands, as DESIGN.md A3 names it for the Peer bean. */
 public enum PeerState {

@@ -8,19 +8,20 @@ import org.junit.jupiter.api.Test;
 import org.peerpool.PeerEvent;
 import org.peerpool.PeerEvent.Direction;
 import org.peerpool.PeerEvent.Kind;
+import org.peerpool.PeerHistory;
 import org.peerpool.testing.TestNet;
 import org.peerpool.wire.NodeAddress;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** {@link PeerHistory} fed events by hand: order, bounds, reason kinds and the removed peers' records. */
-class PeerHistoryTest {
+/** {@link PeerHistoryRecorder} fed events by hand: order, bounds, reason kinds and the removed peers' records. */
+class PeerHistoryRecorderTest {
 
     private static final NodeAddress A = TestNet.address(2, 7100);
     private static final Instant T0 = Instant.parse("2026-12-02T07:00:00Z");
 
-    private final PeerHistory history = new PeerHistory();
+    private final PeerHistoryRecorder history = new PeerHistoryRecorder();
 
     private void event(Kind kind, NodeAddress peer, Direction d, String reason, long atSecond) {
         history.onPeerEvent(new PeerEvent(kind, peer, d, reason, T0.plusSeconds(atSecond)));
@@ -59,16 +60,16 @@ class PeerHistoryTest {
 
     @Test
     void reasonKindsStayFewWhateverPeersWrite() {
-        assertEquals("I/O error", PeerHistory.kind("I/O error: Connection reset by peer"));
-        assertEquals("peer said goodbye: shutting down", PeerHistory.kind("peer said goodbye: shutting down"));
-        assertEquals("peer said goodbye: other", PeerHistory.kind("peer said goodbye: buy my coin: now"));
-        assertEquals("superseded", PeerHistory.kind("superseded"));
-        assertEquals("unspecified", PeerHistory.kind(""));
-        for (int i = 0; i < PeerHistory.MAX_REASONS + 10; i++) {
+        assertEquals("I/O error", PeerHistoryRecorder.kind("I/O error: Connection reset by peer"));
+        assertEquals("peer said goodbye: shutting down", PeerHistoryRecorder.kind("peer said goodbye: shutting down"));
+        assertEquals("peer said goodbye: other", PeerHistoryRecorder.kind("peer said goodbye: buy my coin: now"));
+        assertEquals("superseded", PeerHistoryRecorder.kind("superseded"));
+        assertEquals("unspecified", PeerHistoryRecorder.kind(""));
+        for (int i = 0; i < PeerHistoryRecorder.MAX_REASONS + 10; i++) {
             connection(A, i, i, "odd reason " + i);
         }
         Map<String, Long> reasons = history.disconnectReasons();
-        assertEquals(PeerHistory.MAX_REASONS + 1, reasons.size(), "capped, plus 'other'");
+        assertEquals(PeerHistoryRecorder.MAX_REASONS + 1, reasons.size(), "capped, plus 'other'");
         assertEquals(10L, reasons.get("other"));
     }
 
@@ -90,13 +91,13 @@ class PeerHistoryTest {
         assertEquals(2, history.of(A).disconnects(), "counted on after coming back");
 
         event(Kind.REMOVED, A, null, "removed from peer list", 10);
-        for (int i = 0; i < PeerHistory.MAX_GONE; i++) {
+        for (int i = 0; i < PeerHistoryRecorder.MAX_GONE; i++) {
             NodeAddress stranger = TestNet.address(10 + i, 7100);
             event(Kind.ADDED, stranger, null, "unlisted peer admitted", 11);
             connection(stranger, 11, 12, "connection closed by peer");
             event(Kind.REMOVED, stranger, null, "unlisted peer disconnected", 12);
         }
         assertEquals(0, history.of(A).disconnects(), "the oldest removed peer's record was dropped");
-        assertEquals(1, history.of(TestNet.address(10 + PeerHistory.MAX_GONE - 1, 7100)).disconnects());
+        assertEquals(1, history.of(TestNet.address(10 + PeerHistoryRecorder.MAX_GONE - 1, 7100)).disconnects());
     }
 }

@@ -5,14 +5,15 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 
+import org.peerpool.ClockOffsets;
 import org.peerpool.PeerEvent;
 import org.peerpool.wire.NodeAddress;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * How far each peer's clock is from this node's, estimated from its ANNOUNCE
- * heartbeats: {@code timestamp_ms} minus this node's clock at arrival, the median of
+ * Keeps {@link ClockOffsets}: each peer's clock offset, estimated from its ANNOUNCE
+ * heartbeats as {@code timestamp_ms} minus this node's clock at arrival, the median of
  * the last {@value #SAMPLES} (so one delayed frame does not move it). The estimate
  * includes the one-way network delay, a millisecond or less on a LAN. A peer whose
  * offset passes {@value #WARN_MS} ms (either way) gets one WARN, and one INFO once it
@@ -21,7 +22,7 @@ import org.slf4j.LoggerFactory;
  * keeps a peer alternating its stamps from flipping them. A peer's samples outlive its connections
  * (its clock did not change because the link did) and go with its entry.
  */
-public final class ClockOffsets {
+final class ClockOffsetTracker implements ClockOffsets {
 
     private static final Logger log = LoggerFactory.getLogger(ConnectionPool.class);
 
@@ -86,7 +87,7 @@ public final class ClockOffsets {
     private final Supplier<NodeAddress> self;
     private final Map<NodeAddress, Tracker> peers = new ConcurrentHashMap<>();
 
-    ClockOffsets(Supplier<NodeAddress> self) {
+    ClockOffsetTracker(Supplier<NodeAddress> self) {
         this.self = self;
     }
 
@@ -115,13 +116,13 @@ public final class ClockOffsets {
         }
     }
 
-    /** The peer's estimated offset in ms (positive: its clock is ahead), 0 before its first ANNOUNCE. */
+    @Override
     public long offsetMillis(NodeAddress peer) {
         Tracker t = peers.get(peer);
         return t == null ? 0 : t.median();
     }
 
-    /** True once at least one ANNOUNCE of the peer was measured. */
+    @Override
     public boolean measured(NodeAddress peer) {
         return peers.containsKey(peer);
     }

@@ -1,4 +1,4 @@
-package org.peerpool.pool;
+package org.peerpool;
 
 import org.peerpool.wire.NodeAddress;
 

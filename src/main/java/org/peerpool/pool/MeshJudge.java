@@ -7,45 +7,19 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 
+import org.peerpool.MeshMatrix;
+import org.peerpool.MeshMatrix.Pair;
+import org.peerpool.MeshMatrix.PairState;
 import org.peerpool.wire.NodeAddress;
 
 /**
- * Every pair of the mesh as one node knows it: its own links first hand, every other
- * pair from the VIEW messages of its two ends (PROTOCOL.md section 3). The nodes are
- * this one, its configured peers and any unlisted peer it holds; a pair is expected
- * (counts as missing when down) when this node lists both ends, as a full mesh would.
- * An immutable value, computed outside the pool's lock from a snapshot.
- *
- * <p>A pair between two other nodes is {@link PairState#CONNECTED} when every view
- * this node has from its ends names the other end, {@link PairState#MISSING} when one
- * does not, and {@link PairState#UNKNOWN} when neither end has sent a view (a node
- * built before VIEW, or one this node is not connected to).
+ * Judges every pair of the mesh from what one node knows (its own links, its peers'
+ * VIEW sets), by the rules {@link MeshMatrix} states; pure functions, run outside the
+ * pool's lock on a snapshot.
  */
-public record MeshMatrix(NodeAddress self, List<NodeAddress> nodes, Set<NodeAddress> viewsFrom, List<Pair> pairs) {
+final class MeshJudge {
 
-    /** What this node knows of one pair. */
-    public enum PairState {
-        /** Missing and expected: both ends are in this node's list. Sorted first. */
-        MISSING,
-        /** Neither end has told this node its links. */
-        UNKNOWN,
-        /** Down or unknown, but one end is a peer this node does not list: nothing is expected of it. */
-        UNLISTED,
-        CONNECTED
-    }
-
-    /** One pair, {@code a} below {@code b} in address order. */
-    public record Pair(NodeAddress a, NodeAddress b, PairState state) {
-        @Override
-        public String toString() {
-            return a + " " + b;
-        }
-    }
-
-    public MeshMatrix {
-        nodes = List.copyOf(nodes);
-        viewsFrom = Set.copyOf(viewsFrom);
-        pairs = List.copyOf(pairs);
+    private MeshJudge() {
     }
 
     /**
@@ -53,8 +27,8 @@ public record MeshMatrix(NodeAddress self, List<NodeAddress> nodes, Set<NodeAddr
      * @param connected the peers this node holds a connection with
      * @param views     each connected peer's last VIEW, as the set of peers it holds
      */
-    static MeshMatrix of(NodeAddress self, Set<NodeAddress> listed, Set<NodeAddress> connected,
-                         Map<NodeAddress, Set<NodeAddress>> views) {
+    static MeshMatrix matrix(NodeAddress self, Set<NodeAddress> listed, Set<NodeAddress> connected,
+                             Map<NodeAddress, Set<NodeAddress>> views) {
         TreeSet<NodeAddress> all = new TreeSet<>(listed);
         all.addAll(connected);
         all.add(self);
@@ -77,7 +51,7 @@ public record MeshMatrix(NodeAddress self, List<NodeAddress> nodes, Set<NodeAddr
         return new MeshMatrix(self, nodes, views.keySet(), pairs);
     }
 
-    /** Only the missing pairs of {@link #of}, as {@code "A B"}: judged often, so nothing else is built. */
+    /** Only the missing pairs of {@link #matrix}, as {@code "A B"}: judged often, so nothing else is built. */
     static List<String> missing(NodeAddress self, Set<NodeAddress> listed, Set<NodeAddress> connected,
                                 Map<NodeAddress, Set<NodeAddress>> views) {
         TreeSet<NodeAddress> expected = new TreeSet<>(listed);
@@ -108,15 +82,5 @@ public record MeshMatrix(NodeAddress self, List<NodeAddress> nodes, Set<NodeAddr
             return PairState.MISSING;
         }
         return PairState.CONNECTED;
-    }
-
-    /** The pairs in {@code state}, in address order. */
-    public List<Pair> pairs(PairState state) {
-        return pairs.stream().filter(p -> p.state() == state).toList();
-    }
-
-    /** Expected pairs that are down: what an operator must look at. */
-    public List<Pair> missing() {
-        return pairs(PairState.MISSING);
     }
 }

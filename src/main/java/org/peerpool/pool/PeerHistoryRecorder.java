@@ -15,22 +15,17 @@ import java.util.Set;
 import java.util.TreeMap;
 
 import org.peerpool.PeerEvent;
+import org.peerpool.PeerHistory;
 import org.peerpool.wire.NodeAddress;
 
 /**
- * What happened to each peer's connections since this node started, built from the
- * pool's own event stream: how many ended, the last ten with when, why, how long they
- * had lasted and who had dialed, when the peer was last connected, and across all
- * peers how many connections opened and closed and how often each kind of reason
- * ended one. A peer's history outlives its entry (a peer removed from the list and
- * added back keeps its count); the histories of the last {@value #MAX_GONE} removed
+ * Records {@link PeerHistory} from the pool's own event stream. A peer's history
+ * outlives its entry (a peer removed from the list and added back keeps its count); the histories of the last {@value #MAX_GONE} removed
  * peers are kept, older ones dropped, so unlisted peers coming and going cannot grow
  * it without bound.
  */
-public final class PeerHistory {
+final class PeerHistoryRecorder implements PeerHistory {
 
-    /** How many disconnects each peer keeps, newest first. */
-    public static final int RECENT = 10;
     /** Removed peers whose history is still kept. */
     static final int MAX_GONE = 256;
     /** Distinct reason kinds counted; any further kind counts as {@code other}. */
@@ -50,11 +45,6 @@ public final class PeerHistory {
         long disconnects;
         long lastConnectedMillis;
         final Deque<String> recent = new ArrayDeque<>(RECENT);
-    }
-
-    /** A peer's history as the Peer bean shows it. */
-    public record Summary(long disconnects, List<String> recentDisconnects, long lastConnectedMillis) {
-        static final Summary NONE = new Summary(0, List.of(), 0);
     }
 
     private final Map<NodeAddress, Track> tracks = new HashMap<>();
@@ -137,10 +127,7 @@ public final class PeerHistory {
         return colon < 0 ? reason : reason.substring(0, colon);
     }
 
-    /**
-     * The peer's history; {@code lastConnectedMillis} is now while it is connected, the
-     * end of its last connection otherwise, 0 if it never was.
-     */
+    @Override
     public synchronized Summary of(NodeAddress peer) {
         Track t = tracks.get(peer);
         if (t == null) {
@@ -150,17 +137,17 @@ public final class PeerHistory {
                 t.connected ? System.currentTimeMillis() : t.lastConnectedMillis);
     }
 
-    /** Disconnects since start by kind of reason (see {@link #kind}), in the kinds' alphabetical order. */
+    @Override
     public synchronized Map<String, Long> disconnectReasons() {
         return new TreeMap<>(reasons);
     }
 
-    /** Connections that completed their handshake since start. */
+    @Override
     public synchronized long connectionsOpened() {
         return opened;
     }
 
-    /** Established connections that ended since start. */
+    @Override
     public synchronized long connectionsClosed() {
         return closed;
     }

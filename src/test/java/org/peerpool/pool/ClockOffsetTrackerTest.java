@@ -11,15 +11,15 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  * lines it can trigger are limited to one per peer in ten minutes, and what the log
  * says catches up with the state once that time has passed.
  */
-class ClockOffsetsLogTest {
+class ClockOffsetTrackerTest {
 
     private static final NodeAddress SELF = NodeAddress.parse("127.0.0.1:7100");
     private static final NodeAddress PEER = NodeAddress.parse("127.0.0.2:7100");
     private static final long T0 = 1_800_000_000_000L;
     private static final long MINUTE = 60_000;
 
-    private static void stamps(ClockOffsets c, long offsetMs, long atMs) {
-        for (int i = 0; i < ClockOffsets.SAMPLES; i++) {
+    private static void stamps(ClockOffsetTracker c, long offsetMs, long atMs) {
+        for (int i = 0; i < ClockOffsetTracker.SAMPLES; i++) {
             c.announced(PEER, atMs + i + offsetMs, atMs + i);
         }
     }
@@ -30,7 +30,7 @@ class ClockOffsetsLogTest {
 
     @Test
     void aPeerAlternatingItsStampsGetsOneWarningInTenMinutes() {
-        ClockOffsets c = new ClockOffsets(() -> SELF);
+        ClockOffsetTracker c = new ClockOffsetTracker(() -> SELF);
         try (LogCapture log = LogCapture.warnings(ConnectionPool.class)) {
             stamps(c, 5000, T0);
             assertEquals(1, clockWarnings(log), "the first drift is told at once");

@@ -1,4 +1,4 @@
-package org.peerpool.pool;
+package org.peerpool;
 
 import java.util.List;
 import java.util.Optional;
@@ -6,8 +6,6 @@ import java.util.Optional;
 import java.io.IOException;
 import java.net.SocketOption;
 
-import org.peerpool.MeshListener;
-import org.peerpool.PeerListener;
 import org.peerpool.config.NodeConfig;
 import org.peerpool.wire.NodeAddress;
 
