@@ -7,7 +7,6 @@ import java.util.concurrent.TimeUnit;
 import org.peerpool.PeerEvent;
 import org.peerpool.PeerEvent.Direction;
 import org.peerpool.config.NodeConfig;
-import org.peerpool.tls.SecurityRules;
 import org.peerpool.tls.TlsMode;
 import org.peerpool.wire.Message;
 import org.peerpool.wire.NodeAddress;

@@ -6,7 +6,6 @@ import java.net.SocketOption;
 import java.nio.ByteBuffer;
 import java.util.concurrent.CompletableFuture;
 
-import org.peerpool.tls.LinkSecurity;
 
 
 /**

@@ -5,7 +5,6 @@ import java.util.Objects;
 import org.peerpool.PeerEvent.Direction;
 import org.peerpool.config.NodeConfig;
 import org.peerpool.tls.KeyPin;
-import org.peerpool.tls.SecurityRules;
 import org.peerpool.tls.TlsMode;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

@@ -18,6 +18,9 @@ import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 
+import javax.net.ssl.KeyManager;
+import javax.net.ssl.KeyManagerFactory;
+
 /**
  * This node's key pair and certificate, read from its PKCS#12 keystore (DESIGN.md A2):
  * exactly one private key entry. Two loads are equal when the file's bytes are, so a
@@ -94,12 +97,22 @@ public final class LocalKey {
         return file;
     }
 
-    PrivateKey privateKey() {
-        return privateKey;
-    }
-
-    X509Certificate[] chain() {
-        return chain.clone();
+    /**
+     * JSSE key managers that present this key and its chain. The private key itself has
+     * no getter: TLS is the one thing it is for.
+     */
+    public KeyManager[] keyManagers() throws GeneralSecurityException {
+        char[] password = "in-memory".toCharArray();
+        KeyStore ks = KeyStore.getInstance("PKCS12");
+        try {
+            ks.load(null, null);
+        } catch (IOException e) {
+            throw new GeneralSecurityException("empty keystore", e);
+        }
+        ks.setKeyEntry("node", privateKey, password, chain.clone());
+        KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+        kmf.init(ks, password);
+        return kmf.getKeyManagers();
     }
 
     /** The pin other nodes list for this node. */

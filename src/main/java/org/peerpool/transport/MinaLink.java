@@ -20,8 +20,7 @@ import org.apache.mina.filter.ssl.SslFilter;
 import org.apache.mina.transport.socket.nio.NioSession;
 import org.peerpool.SendFailedException;
 import org.peerpool.pool.Link;
-import org.peerpool.tls.LinkSecurity;
-import org.peerpool.tls.PeerSslFilter;
+import org.peerpool.pool.LinkSecurity;
 import org.peerpool.wire.NodeAddress;
 
 /**

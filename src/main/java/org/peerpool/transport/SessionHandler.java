@@ -13,7 +13,6 @@ import org.apache.mina.core.write.WriteRejectedException;
 import org.apache.mina.core.write.WriteRequest;
 import org.apache.mina.filter.FilterEvent;
 import org.apache.mina.filter.ssl.SslEvent;
-import org.peerpool.tls.KeyMismatchException;
 import org.apache.mina.core.write.WriteToClosedSessionException;
 import org.peerpool.pool.Connection;
 import org.peerpool.pool.TransportEvents;

@@ -131,6 +131,7 @@ class EmbedderModuleIT {
                     org.peerpool.pool.TransportEvents events;
                     org.peerpool.pool.ConnectionPool pool;
                     org.peerpool.transport.Transport transport;
+                    org.peerpool.transport.TlsContext tls;
                 }
                 """);
         List<String> errors = compile(src, dir.resolve("out"));

@@ -7,8 +7,6 @@ import java.util.concurrent.ScheduledFuture;
 import org.peerpool.MeshMatrix;
 import org.peerpool.config.NodeConfig;
 import org.peerpool.tls.KeyPin;
-import org.peerpool.tls.LinkSecurity;
-import org.peerpool.tls.SecurityRules;
 import org.peerpool.tls.TlsMode;
 import org.peerpool.wire.NodeAddress;
 

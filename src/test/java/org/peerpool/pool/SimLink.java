@@ -11,7 +11,6 @@ import java.util.ArrayDeque;
 import java.util.concurrent.CompletableFuture;
 
 import org.peerpool.SendFailedException;
-import org.peerpool.tls.LinkSecurity;
 import org.peerpool.wire.Message;
 import org.peerpool.wire.MessageCodec;
 import org.peerpool.wire.NodeAddress;

@@ -9,9 +9,7 @@ import java.util.Set;
 
 import org.peerpool.config.NodeConfig;
 import org.peerpool.tls.KeyPin;
-import org.peerpool.tls.LinkSecurity;
 import org.peerpool.tls.LocalKey;
-import org.peerpool.tls.SecurityRules;
 import org.peerpool.wire.Message;
 import org.peerpool.wire.NodeAddress;
 

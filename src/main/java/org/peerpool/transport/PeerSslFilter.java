@@ -1,4 +1,4 @@
-package org.peerpool.tls;
+package org.peerpool.transport;
 
 import java.net.InetSocketAddress;
 import java.security.cert.Certificate;
@@ -12,6 +12,8 @@ import javax.net.ssl.SSLSession;
 import org.apache.mina.core.session.AttributeKey;
 import org.apache.mina.core.session.IoSession;
 import org.apache.mina.filter.ssl.SslFilter;
+import org.peerpool.pool.LinkSecurity;
+import org.peerpool.tls.KeyPin;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -1,15 +1,14 @@
-package org.peerpool.tls;
+package org.peerpool.transport;
 
 import java.security.GeneralSecurityException;
-import java.security.KeyStore;
 import java.security.SecureRandom;
 
 import javax.net.ssl.KeyManager;
-import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManager;
 
 import org.apache.mina.filter.ssl.SslFilter;
+import org.peerpool.tls.LocalKey;
 
 /**
  * The two JSSE contexts of one local key: one to dial with (the responder's key must
@@ -31,27 +30,13 @@ public final class TlsContext {
 
     /** Contexts presenting {@code key}; a dial checks the responder against {@code pins}. */
     public static TlsContext create(LocalKey key, PinSource pins) throws GeneralSecurityException {
-        KeyManager[] keys = keyManagers(key);
+        KeyManager[] keys = key.keyManagers();
         SecureRandom random = new SecureRandom();
         SSLContext dialing = SSLContext.getInstance("TLSv1.3");
         dialing.init(keys, new TrustManager[] {new PinnedServerTrust(pins)}, random);
         SSLContext answering = SSLContext.getInstance("TLSv1.3");
         answering.init(keys, new TrustManager[] {new AnyClientTrust()}, random);
         return new TlsContext(key, dialing, answering);
-    }
-
-    private static KeyManager[] keyManagers(LocalKey key) throws GeneralSecurityException {
-        char[] password = "in-memory".toCharArray();
-        KeyStore ks = KeyStore.getInstance("PKCS12");
-        try {
-            ks.load(null, null);
-        } catch (java.io.IOException e) {
-            throw new GeneralSecurityException("empty keystore", e);
-        }
-        ks.setKeyEntry("node", key.privateKey(), password, key.chain());
-        KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-        kmf.init(ks, password);
-        return kmf.getKeyManagers();
     }
 
     public LocalKey key() {

@@ -1,6 +1,8 @@
-package org.peerpool.tls;
+package org.peerpool.transport;
 
 import java.util.Set;
+
+import org.peerpool.tls.KeyPin;
 
 /** The pins of the peer at a dialed address, as the configuration in force lists them. */
 @FunctionalInterface

@@ -1,6 +1,9 @@
-package org.peerpool.tls;
+package org.peerpool.pool;
 
 import java.util.Set;
+
+import org.peerpool.tls.KeyPin;
+import org.peerpool.tls.TlsMode;
 
 /**
  * The rules of PROTOCOL.md section 7, as pure functions of the settings in force, a

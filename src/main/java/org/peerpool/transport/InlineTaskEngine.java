@@ -1,4 +1,4 @@
-package org.peerpool.tls;
+package org.peerpool.transport;
 
 import java.nio.ByteBuffer;
 import java.util.List;

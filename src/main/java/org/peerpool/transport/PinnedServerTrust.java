@@ -1,4 +1,4 @@
-package org.peerpool.tls;
+package org.peerpool.transport;
 
 import java.net.Socket;
 import java.security.cert.CertificateException;
@@ -7,6 +7,9 @@ import java.util.Set;
 
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.X509ExtendedTrustManager;
+
+import org.peerpool.pool.SecurityRules;
+import org.peerpool.tls.KeyPin;
 
 /**
  * The initiator's trust: the responder's key must match a pin of the address this node

@@ -1,4 +1,4 @@
-package org.peerpool.tls;
+package org.peerpool.pool;
 
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -8,6 +8,8 @@ import java.util.Base64;
 import java.util.Set;
 
 import org.junit.jupiter.api.Test;
+import org.peerpool.tls.KeyPin;
+import org.peerpool.tls.TlsMode;
 
 /** The rules of PROTOCOL.md section 7, one case per sentence. */
 class SecurityRulesTest {

@@ -1,4 +1,4 @@
-package org.peerpool.tls;
+package org.peerpool.transport;
 
 import java.security.cert.CertificateException;
 

@@ -1,4 +1,6 @@
-package org.peerpool.tls;
+package org.peerpool.pool;
+
+import org.peerpool.tls.KeyPin;
 
 /**
  * What protects one connection, as the Peer bean's {@code Security} and
