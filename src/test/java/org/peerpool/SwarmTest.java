@@ -1,0 +1,69 @@
+package org.peerpool;
+
+import java.net.InetAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import javax.management.MBeanServerFactory;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.peerpool.config.NodeConfig;
+import org.peerpool.testing.Await;
+import org.peerpool.testing.KernelPairWatch;
+import org.peerpool.testing.Swarm;
+import org.peerpool.testing.TestNet;
+import org.peerpool.wire.NodeAddress;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Issue 20: a thousand peers. One node (127.1.0.1, above every swarm address, so it
+ * only answers) lists 1,000 {@link Swarm} peers on 127.0.x.y; each dials once, and
+ * the node ends up holding exactly one connection per peer, in its pool and in the
+ * kernel's socket table, with a Peer bean for each, and no peer dialed twice. Bounds
+ * are generous: timings belong to the benchmark.
+ */
+@Timeout(300)
+class SwarmTest {
+
+    private static final int PEERS = Integer.getInteger("swarm.peers", 1000);
+
+    @Test
+    void aThousandPeersEachHoldExactlyOneConnection() throws Exception {
+        int port = TestNet.freePort(1);
+        InetAddress nodeIp = InetAddress.getByName("127.1.0.1");
+        List<NodeAddress> peers = new ArrayList<>();
+        for (int i = 0; i < PEERS; i++) {
+            peers.add(NodeAddress.of(Swarm.ip(i), port));
+        }
+        var server = MBeanServerFactory.newMBeanServer();
+        Agent node = Agent.builder(NodeConfig.builder(nodeIp).port(port).peers(peers).reverseDialAfterS(0)
+                .heartbeatIntervalS(10).build()).ioThreads(2).mbeanServer(server).build();
+        node.start();
+        long t0 = System.nanoTime();
+        try (Swarm swarm = Swarm.start(node.address(), PEERS, port, 2, 10_000, 2_000)) {
+            Await.until(Duration.ofSeconds(180), () -> node.pool().connectionCount() == PEERS && swarm.connected() == PEERS,
+                    () -> "node holds " + node.pool().connectionCount() + ", swarm has " + swarm.connected()
+                            + " accepted; refusals " + swarm.refusals());
+            long ms = (System.nanoTime() - t0) / 1_000_000;
+            List<InetAddress> ips = new ArrayList<>(List.of(nodeIp));
+            peers.forEach(p -> ips.add(p.ip()));
+            Map<String, Integer> perPair = KernelPairWatch.connectionsPerPair(ips, port);
+            assertEquals(PEERS, perPair.size(), "one TCP connection per peer in the kernel's table");
+            assertTrue(perPair.values().stream().allMatch(n -> n == 1), "never two for a peer: " + perPair);
+            for (int i = 0; i < PEERS; i++) {
+                assertEquals(1, swarm.connectionsOf(i), "peer " + i + " was accepted once");
+            }
+            Await.until(Duration.ofSeconds(60), () -> server.queryNames(null, null).stream()
+                    .filter(n -> "Peer".equals(n.getKeyProperty("type"))).count() == PEERS, "a Peer bean per peer");
+            assertEquals(List.of(), swarm.refusals(), "no peer was refused");
+            System.out.printf("SwarmTest: %d peers connected in %d ms%n", PEERS, ms);
+        } finally {
+            node.stop();
+        }
+    }
+}
