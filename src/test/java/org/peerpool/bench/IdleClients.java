@@ -47,7 +47,7 @@ public final class IdleClients {
         int subnet = Integer.parseInt(args[3]);
         InetSocketAddress target = new InetSocketAddress(hub, port);
         if (args.length == 7) {
-            tls(new TlsClient(Path.of(args[4]), args[5], KeyPin.parse(args[6])), target, count, subnet);
+            tls(new TlsClient(Path.of(args[4]), args[5], KeyPin.parse(args[6]), true), target, count, subnet);
             return;
         }
         Selector selector = Selector.open();
