@@ -18,10 +18,10 @@ import java.util.stream.Collectors;
 record Settings(boolean quick, Set<String> only, Path out, int handshakeSamples, int handshakeWarmup,
                 List<Integer> meshSizes, int meshRuns, int reloadSamples, int broadcastSmall, int broadcastLarge,
                 int broadcastRounds, int heapConnections, int idleSeconds, int idlePeers, List<Integer> processSizes,
-                int processRuns, int processIdleSeconds) {
+                int processRuns, int processIdleSeconds, int swarmPeers) {
 
     static final List<String> FIGURES = List.of("handshake", "mesh", "reload", "broadcast", "heap", "idle", "processes",
-            "tls");
+            "tls", "swarm");
 
     static Settings fromSystemProperties() {
         boolean quick = Boolean.getBoolean("bench.quick");
@@ -47,7 +47,8 @@ record Settings(boolean quick, Set<String> only, Path out, int handshakeSamples,
                 integer("bench.idlePeers", quick ? 16 : 64),
                 integers("bench.processSizes", quick ? "4,8" : Boolean.getBoolean("bench.full") ? "4,8,16,32" : "4,8,16"),
                 integer("bench.processRuns", quick ? 1 : 2),
-                integer("bench.processIdleSeconds", quick ? 3 : 10));
+                integer("bench.processIdleSeconds", quick ? 3 : 10),
+                integer("bench.swarmPeers", quick ? 200 : 1000));
     }
 
     boolean runs(String figure) {
@@ -72,6 +73,7 @@ record Settings(boolean quick, Set<String> only, Path out, int handshakeSamples,
         m.put("processSizes", processSizes);
         m.put("processRuns", processRuns);
         m.put("processIdleSeconds", processIdleSeconds);
+        m.put("swarmPeers", swarmPeers);
         return m;
     }
 
