@@ -1,7 +1,8 @@
 package org.peerpool.jmx;
 
 import java.lang.reflect.Method;
-import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.Optional;
 
 import javax.management.MBeanAttributeInfo;
@@ -55,16 +56,44 @@ final class Descriptions {
     }
 
     private static Optional<Method> getter(Class<?> intf, String attribute) {
-        return Arrays.stream(intf.getMethods())
-                .filter(m -> m.getParameterCount() == 0)
-                .filter(m -> m.getName().equals("get" + attribute) || m.getName().equals("is" + attribute))
-                .findFirst();
+        return Optional.ofNullable(GETTERS.get(intf).get(attribute));
     }
 
     private static Optional<Method> operation(Class<?> intf, MBeanOperationInfo op) {
-        return Arrays.stream(intf.getMethods())
-                .filter(m -> m.getName().equals(op.getName()))
-                .filter(m -> m.getParameterCount() == op.getSignature().length)
-                .findFirst();
+        return Optional.ofNullable(OPERATIONS.get(intf).get(op.getName() + "/" + op.getSignature().length));
     }
+
+    /**
+     * Each interface's getters by attribute name and operations by name and arity, found
+     * once: a node registers a Peer bean per peer, and asking {@code getMethods()} for
+     * every attribute of every bean cost a thousand-peer node a second at start.
+     */
+    private static final ClassValue<Map<String, Method>> GETTERS = new ClassValue<>() {
+        @Override
+        protected Map<String, Method> computeValue(Class<?> intf) {
+            Map<String, Method> out = new HashMap<>();
+            for (Method m : intf.getMethods()) {
+                String n = m.getName();
+                if (m.getParameterCount() == 0) {
+                    if (n.startsWith("get") && n.length() > 3) {
+                        out.putIfAbsent(n.substring(3), m);
+                    } else if (n.startsWith("is") && n.length() > 2) {
+                        out.putIfAbsent(n.substring(2), m);
+                    }
+                }
+            }
+            return Map.copyOf(out);
+        }
+    };
+
+    private static final ClassValue<Map<String, Method>> OPERATIONS = new ClassValue<>() {
+        @Override
+        protected Map<String, Method> computeValue(Class<?> intf) {
+            Map<String, Method> out = new HashMap<>();
+            for (Method m : intf.getMethods()) {
+                out.putIfAbsent(m.getName() + "/" + m.getParameterCount(), m);
+            }
+            return Map.copyOf(out);
+        }
+    };
 }

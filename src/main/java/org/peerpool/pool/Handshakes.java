@@ -1,6 +1,8 @@
 package org.peerpool.pool;
 
 import java.net.InetAddress;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -30,6 +32,13 @@ final class Handshakes {
     private final Sender sender;
     private final DialPlanner planner;
     private final MeshGossip mesh;
+
+    /**
+     * The listed peers' IPs, for the config they were taken from: asked for every accepted
+     * connection while a burst passes max_handshaking, so a set, not a scan of the list.
+     */
+    private NodeConfig peerIpsOf;
+    private Set<InetAddress> peerIps = Set.of();
 
     Handshakes(PoolState state, Closer closer, Sender sender, DialPlanner planner, MeshGossip mesh) {
         this.mesh = mesh;
@@ -133,8 +142,9 @@ final class Handshakes {
             return;
         }
         Connection oldest;
+        Set<InetAddress> peerIps = peerIpsLocked(cfg);
         while ((oldest = waiting.oldestOver(cfg.maxHandshaking(),
-                ip -> cfg.peers().stream().anyMatch(p -> p.sameIp(ip)))) != null) {
+                ip -> peerIps.contains(NodeAddress.canonicalIp(ip)), peerIps.size())) != null) {
             state.counters.handshakesRefused.incrementAndGet();
             state.poolLog.warnRepeatedLocked("flood", oldest.link().remoteAddress(), "Dropped a connection from {}: more than "
                     + cfg.maxHandshaking() + " connections in handshake (max_handshaking); the oldest stranger goes first");
@@ -160,6 +170,18 @@ final class Handshakes {
         } else {
             closer.violationLocked(c, "first frame is type 0x" + Integer.toHexString(m.type()) + ", not HANDSHAKE_ACK");
         }
+    }
+
+    private Set<InetAddress> peerIpsLocked(NodeConfig cfg) {
+        if (cfg != peerIpsOf) {
+            Set<InetAddress> ips = new HashSet<>();
+            for (NodeAddress p : cfg.peers()) {
+                ips.add(p.ip());
+            }
+            peerIps = ips;
+            peerIpsOf = cfg;
+        }
+        return peerIps;
     }
 
     private ScheduledFuture<?> scheduleTimeoutLocked(Connection c) {

@@ -150,6 +150,11 @@ public final class NodeAddress implements Comparable<NodeAddress> {
         }
     }
 
+    /** {@code ip} as a NodeAddress holds it ({@link #ip()}): an IPv4-mapped IPv6 address as its IPv4 form. */
+    public static InetAddress canonicalIp(InetAddress ip) {
+        return canonical(ip);
+    }
+
     /** IPv4-mapped IPv6 addresses become their IPv4 form, so equal addresses print alike. */
     private static InetAddress canonical(InetAddress ip) {
         if (ip instanceof Inet6Address) {

@@ -50,8 +50,14 @@ final class SwarmNode {
         ini.append("[connection]\nreverse_dial_after_s = 0\n");
         Files.writeString(dir.resolve("peerpool.ini"), ini, StandardCharsets.UTF_8);
         Files.copy(setup.log4jXml(), dir.resolve("log4j2.xml"), StandardCopyOption.REPLACE_EXISTING);
+        // The class-data-sharing archive bin/peerpool maps from a node's second start on.
+        if (!Files.isRegularFile(setup.archive())) {
+            setup.recordArchive(dir.resolve("archive"));
+        }
         List<String> cmd = new ArrayList<>(List.of(setup.java()));
         cmd.addAll(setup.binFlags());
+        cmd.add("-XX:SharedArchiveFile=" + setup.archive());
+        cmd.add("-Xlog:cds*=off");
         cmd.add("-Dpeerpool.pidfile=" + runDir.resolve("peerpool.pid"));
         // As bin/peerpool starts it, so that bin/peerpool peers recognises the node by its command line.
         cmd.addAll(List.of("-cp", setup.jar().toString(), "org.peerpool.cli.Main", dir.resolve("peerpool.ini").toString()));
@@ -90,7 +96,8 @@ final class SwarmNode {
                 d.put("idleCpuPercentOfCore", idlePct);
                 d.put("heapAfterGcMiB", heapMiB);
                 d.put("framesFromNode", swarm.framesIn());
-                String method = "One node process (java, bin/peerpool's JVM flags, -jar target/peerpool.jar) on "
+                String method = "One node process (java, bin/peerpool's JVM flags and class-data-sharing archive, "
+                        + "org.peerpool.cli.Main from target/peerpool.jar) on "
                         + ip.getHostAddress() + " listing " + n + " peers; a Swarm in the bench JVM plays them (127.0.10.1 "
                         + "up, plaintext, each dialing the node, redialing 100-500 ms after a refusal, ANNOUNCE every 30 s "
                         + "spread over the interval; 2 I/O threads). The swarm dials from before the launch. All peers "
