@@ -108,6 +108,11 @@ public interface ConnectionPoolMXBean {
             + "protocol does not name)")
     Map<String, Long> getDisconnectReasons();
 
+    @Description("Every peer's main attributes in one read, one row per peer in address order (what "
+            + "bin/peerpool peers prints): address, state, direction, connectedSince, messagesIn, messagesOut, "
+            + "bytesIn, bytesOut, security, lastError, sources, each as the Peer bean's attribute of that name")
+    PeerRow[] getPeerRows();
+
     @Description("Closes the connection with a peer, sending GOODBYE 'disconnected by operator'. "
             + "Whichever node initiates the pair reconnects after its backoff delay")
     String disconnect(@Name("peer") @Description("The peer's address, IP:PORT or just IP for this node's port")

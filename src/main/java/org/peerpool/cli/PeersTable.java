@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 
 import javax.management.JMException;
+import javax.management.openmbean.CompositeData;
 import javax.management.ObjectName;
 
 /**
@@ -27,9 +28,27 @@ final class PeersTable {
     private PeersTable() {
     }
 
-    /** One map per peer, attribute name to plain value, in address order. */
+    /**
+     * One map per peer, attribute name to plain value, in address order: in one read of
+     * the pool bean's {@code PeerRows}, or bean by bean from a node built before it.
+     */
     static List<Map<String, Object>> read(OperatorClient client, ObjectName pool) throws IOException, JMException {
         List<Map<String, Object>> rows = new ArrayList<>();
+        Object table = client.read(pool, "PeerRows").get("PeerRows");
+        if (table instanceof CompositeData[] all) {
+            for (CompositeData row : all) {
+                Map<String, Object> m = new LinkedHashMap<>();
+                for (String name : ATTRIBUTES) {
+                    // Items are named as the getters: "Address" is "address".
+                    String item = Character.toLowerCase(name.charAt(0)) + name.substring(1);
+                    if (row.containsKey(item)) {
+                        m.put(name, OperatorClient.plain(row.get(item)));
+                    }
+                }
+                rows.add(m);
+            }
+            return rows;
+        }
         for (ObjectName peer : client.peers(pool)) {
             Map<String, Object> row = client.read(peer, ATTRIBUTES);
             // A bean unregistered between the query and the read answers nothing: it is gone, not a row.

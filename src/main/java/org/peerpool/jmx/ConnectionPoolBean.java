@@ -4,21 +4,30 @@ import java.util.List;
 import java.util.Map;
 
 import org.peerpool.ConnectionPoolMXBean;
-import org.peerpool.PeerEvent.Direction;
 import org.peerpool.MeshMatrix;
-import org.peerpool.PoolView;
+import org.peerpool.PeerEvent.Direction;
+import org.peerpool.PeerRow;
 import org.peerpool.PeerSnapshot;
 import org.peerpool.PeerState;
+import org.peerpool.PoolView;
+import org.peerpool.sources.SourcesView;
 
 /** {@link ConnectionPoolMXBean} read straight from the pool on every call. */
 final class ConnectionPoolBean implements ConnectionPoolMXBean {
 
     private final PoolView pool;
     private final PeerOperations operations;
+    private final SourcesView sources;
 
-    ConnectionPoolBean(PoolView pool, PeerOperations operations) {
+    ConnectionPoolBean(PoolView pool, PeerOperations operations, SourcesView sources) {
         this.pool = pool;
         this.operations = operations;
+        this.sources = sources;
+    }
+
+    @Override
+    public PeerRow[] getPeerRows() {
+        return PeerRows.of(pool.snapshots(), sources);
     }
 
     @Override

@@ -40,7 +40,7 @@ public final class JmxExposure implements AutoCloseable {
         this.configNotifier = config == null ? null : new ConfigNotifier(JmxNames.config(node));
 
         registry.register(JmxNames.pool(node), new DescribedEmitterMBean(
-                new ConnectionPoolBean(pool, operations), ConnectionPoolMXBean.class, peerNotifier));
+                new ConnectionPoolBean(pool, operations, sources), ConnectionPoolMXBean.class, peerNotifier));
         pool.addPeerListener(peerNotifier);
         pool.addMeshListener(peerNotifier);
         pool.addPeerListener(peerBeans);
