@@ -44,7 +44,10 @@ class PerformanceBench {
         figure(s, r, "processes", () -> ProcessStartup.run(s, r));
         // The TLS rows measure their own plaintext baselines, with the same clients and sizes.
         figure(s, r, "tls", () -> TlsCost.run(s, r));
-        figure(s, r, "swarm", () -> SwarmNode.run(s, r));
+        figure(s, r, "swarm", () -> {
+            SwarmNode.run(s, r);
+            SwarmLoad.run(s, r);
+        });
         r.writeAll(s.out());
         System.out.println();
         System.out.println(r.machineLine());

@@ -69,6 +69,8 @@ public final class Swarm implements AutoCloseable {
     private final AtomicInteger accepted = new AtomicInteger();
     private final AtomicLong framesIn = new AtomicLong();
     private final AtomicLong payloadsIn = new AtomicLong();
+    private final AtomicLong payloadsOut = new AtomicLong();
+    private volatile ScheduledFuture<?> load;
     private final ConcurrentLinkedQueue<String> refusals = new ConcurrentLinkedQueue<>();
     private volatile boolean running = true;
 
@@ -152,6 +154,54 @@ public final class Swarm implements AutoCloseable {
         }
         s.write(IoBuffer.wrap(MessageCodec.encode(new Message.Payload(topic, data))));
         return true;
+    }
+
+    /**
+     * Every connected peer sends {@code perSecond} PAYLOADs of {@code bytes} on {@code topic}
+     * until {@link #stopLoad()}: one batch per 10 ms tick of the shared timer, the peers
+     * taking turns so each sends at the rate. The first 8 bytes of each are the
+     * {@code System.nanoTime()} of the send, for a receiver in this JVM to time delivery.
+     */
+    public void startLoad(String topic, int bytes, int perSecond) {
+        long periodNanos = TimeUnit.SECONDS.toNanos(1) / perSecond;
+        long[] next = new long[peers.size()];
+        long start = System.nanoTime();
+        for (int i = 0; i < next.length; i++) {
+            // Spread the peers' first sends over one period: the load is steady, not in bursts.
+            next[i] = start + periodNanos * i / next.length;
+        }
+        load = timer.scheduleAtFixedRate(() -> {
+            long now = System.nanoTime();
+            for (Peer p : peers) {
+                while (next[p.index] <= now) {
+                    next[p.index] += periodNanos;
+                    IoSession s = p.session;
+                    if (s != null && p.accepted) {
+                        byte[] data = new byte[bytes];
+                        ByteBuffer.wrap(data).putLong(System.nanoTime());
+                        s.write(IoBuffer.wrap(MessageCodec.encode(new Message.Payload(topic, data))));
+                        payloadsOut.incrementAndGet();
+                    }
+                }
+            }
+        }, 0, 10, TimeUnit.MILLISECONDS);
+    }
+
+    /** Stops the load; once it returns, no further PAYLOAD is sent. */
+    public void stopLoad() throws InterruptedException {
+        if (load != null) {
+            load.cancel(false);
+            try {
+                // One timer thread: a task queued now runs after any tick that was under way.
+                timer.submit(() -> { }).get();
+            } catch (java.util.concurrent.ExecutionException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+    }
+
+    public long payloadsOut() {
+        return payloadsOut.get();
     }
 
     /** Peer {@code i} stops reading (its kernel buffers fill; it still sends heartbeats). */
