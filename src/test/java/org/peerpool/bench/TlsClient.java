@@ -81,6 +81,14 @@ final class TlsClient {
         }
     }
 
+    /** The one context of a client made with {@code fresh} false, for a MINA connector's SslFilter. */
+    SSLContext sharedContext() {
+        if (shared == null) {
+            throw new IllegalStateException("a fresh-context client has no one context");
+        }
+        return shared;
+    }
+
     /** Full handshakes so far: the server's key is checked on those only. */
     long fullHandshakes() {
         return fullHandshakes.get();

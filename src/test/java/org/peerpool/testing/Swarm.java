@@ -15,7 +15,12 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
+import javax.net.ssl.SSLContext;
+
 import org.apache.mina.core.buffer.IoBuffer;
+import org.apache.mina.filter.FilterEvent;
+import org.apache.mina.filter.ssl.SslEvent;
+import org.apache.mina.filter.ssl.SslFilter;
 import org.apache.mina.core.service.IoHandlerAdapter;
 import org.apache.mina.core.session.AttributeKey;
 import org.apache.mina.core.session.IoSession;
@@ -30,7 +35,8 @@ import org.peerpool.wire.ProtocolViolationException;
  * {@code i} speaks from its own loopback address ({@link #ip}, in 127.0.x.y below the
  * node's), sends HANDSHAKE with its limits, then an ANNOUNCE every heartbeat (spread
  * over the interval, not in step), reads and counts what the node sends, and dials
- * again after a short random pause when its connection ends. Plaintext. Every peer
+ * again after a short random pause when its connection ends. Plaintext, or TLS 1.3 with
+ * one key for the whole swarm. Every peer
  * shares one MINA connector, {@code ioThreads} I/O threads and one timer thread: the
  * harness costs what a node's peers would, not a thread per peer. A test can make a
  * peer send, stall its reads, or drop its connection.
@@ -63,6 +69,8 @@ public final class Swarm implements AutoCloseable {
 
     private final NodeAddress target;
     private final long heartbeatMs;
+    /** Null for plaintext; else every peer's TLS context (one shared key), checking the node's pin. */
+    private final SSLContext tls;
     private final List<Peer> peers = new ArrayList<>();
     private final NioSocketConnector connector;
     private final ScheduledExecutorService timer;
@@ -74,9 +82,10 @@ public final class Swarm implements AutoCloseable {
     private final ConcurrentLinkedQueue<String> refusals = new ConcurrentLinkedQueue<>();
     private volatile boolean running = true;
 
-    private Swarm(NodeAddress target, int count, int port, int ioThreads, long heartbeatMs) {
+    private Swarm(NodeAddress target, int count, int port, int ioThreads, long heartbeatMs, SSLContext tls) {
         this.target = target;
         this.heartbeatMs = heartbeatMs;
+        this.tls = tls;
         for (int i = 0; i < count; i++) {
             peers.add(new Peer(i, NodeAddress.of(ip(i), port)));
         }
@@ -96,7 +105,17 @@ public final class Swarm implements AutoCloseable {
      * address with {@code port}; the dials are spread over {@code spreadMs}.
      */
     public static Swarm start(NodeAddress target, int count, int port, int ioThreads, long heartbeatMs, long spreadMs) {
-        Swarm s = new Swarm(target, count, port, ioThreads, heartbeatMs);
+        return start(target, count, port, ioThreads, heartbeatMs, spreadMs, null);
+    }
+
+    /**
+     * As {@link #start(NodeAddress, int, int, int, long, long)}, over TLS 1.3 with
+     * {@code tls} (a client context presenting the swarm's key and checking the node's):
+     * each peer sends its HANDSHAKE once the TLS handshake is done.
+     */
+    public static Swarm start(NodeAddress target, int count, int port, int ioThreads, long heartbeatMs, long spreadMs,
+                              SSLContext tls) {
+        Swarm s = new Swarm(target, count, port, ioThreads, heartbeatMs, tls);
         for (Peer p : s.peers) {
             s.timer.schedule(() -> s.dial(p), spreadMs <= 0 ? 0 : ThreadLocalRandom.current().nextLong(spreadMs),
                     TimeUnit.MILLISECONDS);
@@ -224,19 +243,27 @@ public final class Swarm implements AutoCloseable {
         if (!running) {
             return;
         }
-        connector.connect(new InetSocketAddress(target.ip(), target.port()), new InetSocketAddress(p.address.ip(), 0))
+        // The peer is set before the session starts: TLS may be done before the connect future's listener runs.
+        connector.connect(new InetSocketAddress(target.ip(), target.port()), new InetSocketAddress(p.address.ip(), 0),
+                        (session, future) -> {
+                            session.setAttribute(PEER, p);
+                            p.session = session;
+                        })
                 .addListener(f -> {
                     org.apache.mina.core.future.ConnectFuture cf = (org.apache.mina.core.future.ConnectFuture) f;
                     if (cf.isConnected()) {
-                        IoSession s = cf.getSession();
-                        s.setAttribute(PEER, p);
-                        p.session = s;
-                        s.write(IoBuffer.wrap(MessageCodec.encode(new Message.Handshake(1, p.address.toString(),
-                                new Message.Limits(1 << 20, heartbeatMs)))));
+                        if (tls == null) {
+                            sendHandshake(p, cf.getSession());
+                        }
                     } else {
                         redialLater(p);
                     }
                 });
+    }
+
+    private void sendHandshake(Peer p, IoSession s) {
+        s.write(IoBuffer.wrap(MessageCodec.encode(new Message.Handshake(1, p.address.toString(),
+                new Message.Limits(1 << 20, heartbeatMs)))));
     }
 
     private void redialLater(Peer p) {
@@ -258,6 +285,26 @@ public final class Swarm implements AutoCloseable {
     }
 
     private final class Handler extends IoHandlerAdapter {
+        @Override
+        public void sessionCreated(IoSession session) {
+            if (tls != null) {
+                // First in the chain, before the session opens: the client side of TLS 1.3.
+                SslFilter f = new SslFilter(tls);
+                f.setEnabledProtocols(new String[] {"TLSv1.3"});
+                session.getFilterChain().addFirst("tls", f);
+            }
+        }
+
+        @Override
+        public void event(IoSession session, FilterEvent event) {
+            if (event == SslEvent.SECURED) {
+                Peer p = (Peer) session.getAttribute(PEER);
+                if (p != null) {
+                    sendHandshake(p, session);
+                }
+            }
+        }
+
         @Override
         public void messageReceived(IoSession session, Object message) throws ProtocolViolationException {
             Peer p = (Peer) session.getAttribute(PEER);
