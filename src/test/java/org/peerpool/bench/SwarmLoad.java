@@ -2,6 +2,8 @@ package org.peerpool.bench;
 
 import java.net.InetAddress;
 import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -12,13 +14,13 @@ import java.util.concurrent.atomic.AtomicLong;
 
 import org.peerpool.Agent;
 import org.peerpool.PeerEvent;
-import org.peerpool.config.NodeConfig;
 import org.peerpool.testing.Swarm;
 import org.peerpool.wire.NodeAddress;
 
 /**
  * Issue 20: 1,000 peers each sending 1 KiB PAYLOADs at 10 a second into one node (an
- * Agent in this JVM, two I/O threads, a payload listener that timestamps arrival), for
+ * Agent in this JVM, two I/O threads, TLS required with every peer pinned, a payload
+ * listener that timestamps arrival), for
  * a fixed spell: delivery latency from the swarm's write to the listener, and links
  * lost (DISCONNECTED events) during the load. Both ends share this JVM's clock and the
  * machine's two cores.
@@ -41,8 +43,12 @@ final class SwarmLoad {
         for (int i = 0; i < n; i++) {
             peers.add(NodeAddress.of(Swarm.ip(i), port));
         }
-        Agent node = Agent.builder(NodeConfig.builder(ip).port(port).peers(peers).reverseDialAfterS(0).build())
-                .ioThreads(2).mbeanServer(null).build();
+        Path dir = Files.createDirectories(s.out().resolve("swarm-load"));
+        BenchKeys.Key nodeKey = BenchKeys.make(dir, "node");
+        BenchKeys.Key swarmKey = BenchKeys.make(dir, "swarm");
+        Agent node = Agent.builder(BenchKeys.tlsConfig(dir, "load-node", NodeAddress.of(ip, port), peers, swarmKey.pin(),
+                nodeKey)).ioThreads(2).mbeanServer(null).build();
+        TlsClient client = new TlsClient(swarmKey.file(), swarmKey.password(), nodeKey.pin(), false);
         int expected = n * PER_SECOND * SECONDS;
         long[] latency = new long[expected * 2];
         AtomicInteger got = new AtomicInteger();
@@ -60,7 +66,7 @@ final class SwarmLoad {
             }
         });
         node.start();
-        try (Swarm swarm = Swarm.start(node.address(), n, port, 2, 30_000, 2_000)) {
+        try (Swarm swarm = Swarm.start(node.address(), n, port, 2, 30_000, 2_000, client.sharedContext())) {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
             while (swarm.connected() < n || node.pool().connectionCount() < n) {
                 if (System.nanoTime() > deadline) {
@@ -90,7 +96,8 @@ final class SwarmLoad {
             d.put("delivered", got.get());
             d.put("linksLost", linksLost);
             d.put("latencyMs", st.summary());
-            String method = "An Agent in the bench JVM (2 I/O threads) listing " + n + " Swarm peers (plaintext, 2 I/O "
+            String method = "An Agent in the bench JVM (2 I/O threads, [tls] mode = required) listing " + n + " pinned "
+                    + "Swarm peers (TLS 1.3, one key for the swarm, 2 I/O "
                     + "threads, one timer); once all are connected each peer sends " + PER_SECOND + " PAYLOADs of "
                     + BYTES + " bytes a second for " + SECONDS + " s (" + sent + " sent), stamped at the write; "
                     + "latency = the node's payload listener's nanoTime minus the stamp.";
