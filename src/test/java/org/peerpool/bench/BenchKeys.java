@@ -45,14 +45,24 @@ final class BenchKeys {
 
     /** A keystore under {@code password} (two keystores one node switches between share theirs). */
     static Key make(Path dir, String name, String password) throws Exception {
+        return make(dir, name, password, false);
+    }
+
+    /** As {@link #make(Path, String)} with an Ed25519 key instead of EC P-256, to compare handshake costs. */
+    static Key makeEd25519(Path dir, String name) throws Exception {
+        return make(dir, name, randomPassword(), true);
+    }
+
+    private static Key make(Path dir, String name, String password, boolean ed25519) throws Exception {
         Files.createDirectories(dir);
         Path file = dir.resolve(name + ".p12");
         Files.deleteIfExists(file);
         Path keytool = Path.of(System.getProperty("java.home"), "bin", "keytool");
         ProcessBuilder pb = new ProcessBuilder(keytool.toString(), "-genkeypair", "-noprompt", "-alias", name,
-                "-keyalg", "EC", "-groupname", "secp256r1", "-sigalg", "SHA256withECDSA", "-validity", "3650",
-                "-dname", "CN=peerpool bench " + name, "-storetype", "PKCS12", "-keystore", file.toString(),
-                "-storepass:env", "BENCH_KS_PASSWORD").redirectErrorStream(true);
+                "-validity", "3650", "-dname", "CN=peerpool bench " + name, "-storetype", "PKCS12", "-keystore",
+                file.toString(), "-storepass:env", "BENCH_KS_PASSWORD").redirectErrorStream(true);
+        pb.command().addAll(ed25519 ? List.of("-keyalg", "Ed25519")
+                : List.of("-keyalg", "EC", "-groupname", "secp256r1", "-sigalg", "SHA256withECDSA"));
         pb.environment().put("BENCH_KS_PASSWORD", password);
         Process p = pb.start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);

@@ -61,7 +61,8 @@ final class TlsCost {
         InetAddress plainIp = BenchNet.ip(151, 200);
         InetAddress tlsIp = BenchNet.ip(151, 201);
         InetAddress opensslIp = BenchNet.ip(151, 202);
-        int port = BenchNet.freePort(List.of(plainIp, tlsIp, opensslIp));
+        InetAddress edIp = BenchNet.ip(151, 203);
+        int port = BenchNet.freePort(List.of(plainIp, tlsIp, opensslIp, edIp));
         List<NodeAddress> clients = new ArrayList<>();
         for (int i = 0; i < CLIENTS; i++) {
             clients.add(NodeAddress.of(BenchNet.ip(150, 1 + i), port));
@@ -74,27 +75,36 @@ final class TlsCost {
         // client context for all, as a node keeps one per key (its cache emptied, so every handshake is full).
         TlsClient fresh = new TlsClient(peerKey.file(), peerKey.password(), nodeKey.pin(), true);
         TlsClient reused = new TlsClient(peerKey.file(), peerKey.password(), nodeKey.pin(), false);
-        TlsClient[] clientOf = {null, fresh, reused};
+        // And the same with Ed25519 keys on both sides (issue 20: measure the key types JDK 17 offers).
+        BenchKeys.Key edNode = BenchKeys.makeEd25519(dir, "node-ed25519");
+        BenchKeys.Key edPeer = BenchKeys.makeEd25519(dir, "peer-ed25519");
+        Agent tlsEd = Agent.builder(BenchKeys.tlsConfig(dir, "handshake-hub-ed25519", NodeAddress.of(edIp, port), clients,
+                edPeer.pin(), edNode)).build();
+        TlsClient ed = new TlsClient(edPeer.file(), edPeer.password(), edNode.pin(), false);
+        TlsClient[] clientOf = {null, fresh, reused, ed};
+        Agent[] agentOf = {plain, tls, tls, tlsEd};
         try {
             plain.start();
             tls.start();
+            tlsEd.start();
             int warmup = Math.max(20, s.handshakeWarmup() / 10);
             int perBlock = Math.max(1, s.handshakeSamples() / BLOCKS);
             int n = perBlock * BLOCKS;
             // [variant][sample]: until the TLS handshake is done, and until HANDSHAKE_ACK was read.
-            long[][] tlsNanos = new long[3][n];
-            long[][] allNanos = new long[3][n];
+            long[][] tlsNanos = new long[4][n];
+            long[][] allNanos = new long[4][n];
             int k = 0;
             for (int i = 0; i < warmup; i++, k++) {
-                for (int v = 0; v < 3; v++) {
-                    sample(v == 0 ? plain : tls, clientOf[v], clients.get(k % CLIENTS));
+                for (int v = 0; v < 4; v++) {
+                    sample(agentOf[v], clientOf[v], clients.get(k % CLIENTS));
                 }
             }
             long fullBefore = reused.fullHandshakes();
+            long edBefore = ed.fullHandshakes();
             for (int b = 0; b < BLOCKS; b++) {
-                for (int v = 0; v < 3; v++) {
+                for (int v = 0; v < 4; v++) {
                     for (int i = b * perBlock; i < (b + 1) * perBlock; i++, k++) {
-                        long[] t = sample(v == 0 ? plain : tls, clientOf[v], clients.get(k % CLIENTS));
+                        long[] t = sample(agentOf[v], clientOf[v], clients.get(k % CLIENTS));
                         tlsNanos[v][i] = t[0];
                         allNanos[v][i] = t[1];
                     }
@@ -104,7 +114,7 @@ final class TlsCost {
                 throw new IllegalStateException("handshakes failed (plaintext " + plain.pool().handshakeFailures()
                         + ", TLS " + tls.pool().handshakeFailures() + "): the samples are not plain accepted handshakes");
             }
-            if (reused.fullHandshakes() - fullBefore != n) {
+            if (reused.fullHandshakes() - fullBefore != n || ed.fullHandshakes() - edBefore != n) {
                 throw new IllegalStateException("the reused context resumed " + (n - reused.fullHandshakes() + fullBefore)
                         + " of " + n + " handshakes: the samples are not full handshakes");
             }
@@ -114,6 +124,7 @@ final class TlsCost {
             Stats tReused = Stats.micros(allNanos[2]);
             Stats onlyFresh = Stats.micros(tlsNanos[1]);
             Stats onlyReused = Stats.micros(tlsNanos[2]);
+            Stats onlyEd = Stats.micros(tlsNanos[3]);
             Map<String, Object> d = new LinkedHashMap<>();
             d.put("samplesEach", n);
             d.put("warmupEach", warmup);
@@ -122,6 +133,7 @@ final class TlsCost {
             d.put("tlsReusedContextMicros", tReused.summary());
             d.put("tlsOnlyFreshContextMicros", onlyFresh.summary());
             d.put("tlsOnlyReusedContextMicros", onlyReused.summary());
+            d.put("tlsOnlyEd25519Micros", onlyEd.summary());
             String method = "Blocking client from 127.77.150.1-" + CLIENTS + " in turn, a configured lower peer of two "
                     + "Agents in this JVM: one plaintext, one with [tls] mode = required, every peer pinned (EC P-256 "
                     + "keys from keytool). TCP connect (+ TLS 1.3 handshake with client certificate, the client checking "
@@ -141,7 +153,13 @@ final class TlsCost {
                     String.format("%.2f ms (%.1fx plaintext)", tReused.p(50) / 1000, tReused.p(50) / p.p(50)),
                     p.p(50) / 1000, String.format("plaintext %.2f ms", p.p(50) / 1000), "-", null, method, Map.of()));
             opensslRows(r, ossl, onlyReused, onlyFresh, method);
+            r.add(new Results.Row("TLS handshake p50 / p99 (connect + TLS), Ed25519 keys", onlyEd.p(50) / 1000, "ms",
+                    String.format("%.2f / %.2f ms", onlyEd.p(50) / 1000, onlyEd.p(99) / 1000), onlyReused.p(50) / 1000,
+                    String.format("EC P-256 %.2f / %.2f ms", onlyReused.p(50) / 1000, onlyReused.p(99) / 1000), "-", null,
+                    "As the context-reused rows, with an Ed25519 key on both sides instead of EC P-256 (a third agent).",
+                    Map.of()));
         } finally {
+            tlsEd.stop();
             tls.stop();
             plain.stop();
         }
