@@ -24,6 +24,7 @@ import javax.management.MBeanParameterInfo;
 import javax.management.MBeanServerConnection;
 import javax.management.Notification;
 import javax.management.ObjectName;
+import javax.management.openmbean.CompositeData;
 import javax.management.openmbean.TabularData;
 import javax.management.remote.JMXConnector;
 import javax.management.remote.JMXConnectorFactory;
@@ -58,7 +59,7 @@ class JmxRemoteTest {
 
     /** The open types a class-less client can read; TabularData is a map such as DisconnectReasons. */
     private static final Set<String> OPEN_TYPES = Set.of("int", "long", "boolean", String.class.getName(),
-            String[].class.getName(), TabularData.class.getName());
+            String[].class.getName(), TabularData.class.getName(), CompositeData[].class.getName());
 
     private final JmxNodes nodes = new JmxNodes();
     private Registry registry;
@@ -178,7 +179,17 @@ class JmxRemoteTest {
         for (Attribute a : jmx.getAttributes(name, attributes.toArray(String[]::new)).asList()) {
             Object v = a.getValue();
             assertTrue(v instanceof String || v instanceof Integer || v instanceof Long || v instanceof Boolean
-                    || v instanceof String[] || v instanceof TabularData, name + " " + a.getName() + " = " + v);
+                    || v instanceof String[] || v instanceof TabularData || v instanceof CompositeData[],
+                    name + " " + a.getName() + " = " + v);
+            if (v instanceof CompositeData[] rows) {
+                // PeerRows: every item of every row is itself a plain open value.
+                for (CompositeData row : rows) {
+                    for (Object item : row.values()) {
+                        assertTrue(item instanceof String || item instanceof Long || item instanceof String[],
+                                name + " " + a.getName() + " item " + item);
+                    }
+                }
+            }
         }
         assertEquals(attributes.size(), jmx.getAttributes(name, attributes.toArray(String[]::new)).size(),
                 name + ": every attribute readable");
