@@ -38,10 +38,10 @@ final class PendingHandshakes {
      * The connection to drop while more than {@code limit} wait, else null: the
      * longest-waiting one from an IP that is not {@code peerIp}, so a flood from other
      * addresses cannot push out a listed peer's handshake (a TLS one takes several round
-     * trips); only when none is left and more than {@code peers} wait, the longest-waiting
-     * of all. A node restarting into more listed peers than {@code limit} is dialed by all
-     * of them at once: their handshakes, one per listed peer, are let through, not
-     * dropped to be dialed again.
+     * trips); only when none is left and more than {@code peers} (the listed peers' distinct
+     * IPs) wait, the longest-waiting of all. A node restarting into more listed peers than
+     * {@code limit} is dialed by all of them at once: their handshakes, one per listed IP,
+     * are let through, not dropped to be dialed again.
      */
     Connection oldestOver(int limit, Predicate<InetAddress> peerIp, int peers) {
         if (waiting.size() <= limit) {
