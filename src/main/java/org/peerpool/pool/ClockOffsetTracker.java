@@ -42,6 +42,8 @@ final class ClockOffsetTracker implements ClockOffsets {
     /** The last samples of one peer, a ring of {@value #SAMPLES}. */
     private static final class Tracker {
         private final long[] ring = new long[SAMPLES];
+        /** Scratch for the median, kept: every ANNOUNCE of every peer comes here. */
+        private final long[] sorted = new long[SAMPLES];
         private int count;
         private int next;
         private boolean warned;
@@ -65,8 +67,8 @@ final class ClockOffsetTracker implements ClockOffsets {
             ring[next] = offset;
             next = (next + 1) % SAMPLES;
             count = Math.min(count + 1, SAMPLES);
-            long[] sorted = Arrays.copyOf(ring, count);
-            Arrays.sort(sorted);
+            System.arraycopy(ring, 0, sorted, 0, count);
+            Arrays.sort(sorted, 0, count);
             long lo = sorted[(count - 1) / 2];
             long hi = sorted[count / 2];
             // The mean of the middle two, without overflowing on absurd stamps.

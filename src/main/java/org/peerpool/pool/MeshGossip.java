@@ -53,7 +53,7 @@ final class MeshGossip {
     private static final class Told {
         long judgement;
         /** Null until the first judgement, which is always told: the listeners' starting point. */
-        List<String> missing;
+        List<MeshMatrix.Pair> missing;
     }
 
     MeshGossip(PoolState state, Sender sender) {
@@ -231,7 +231,7 @@ final class MeshGossip {
      * Tells the listeners of judgement {@code n}'s missing pairs if they changed. Judgements
      * run on the timer, but should one overtake another, the older result is dropped.
      */
-    private void tell(long n, List<String> missing) {
+    private void tell(long n, List<MeshMatrix.Pair> missing) {
         synchronized (told) {
             if (n < told.judgement || missing.equals(told.missing)) {
                 // An older judgement, or no change since the listeners last heard.
@@ -251,7 +251,7 @@ final class MeshGossip {
             return MeshJudge.matrix(self, listed, connected, views);
         }
 
-        List<String> missing() {
+        List<MeshMatrix.Pair> missing() {
             return MeshJudge.missing(self, listed, connected, views);
         }
     }

@@ -38,7 +38,7 @@ final class MeshJudge {
             for (int j = i + 1; j < nodes.size(); j++) {
                 NodeAddress a = nodes.get(i);
                 NodeAddress b = nodes.get(j);
-                PairState s = judge(self, connected, views, a, b);
+                PairState s = judge(self, connected, a, b, views.get(a), views.get(b));
                 boolean expected = (a.equals(self) || listed.contains(a)) && (b.equals(self) || listed.contains(b));
                 if (!expected && s != PairState.CONNECTED) {
                     s = PairState.UNLISTED;
@@ -51,30 +51,40 @@ final class MeshJudge {
         return new MeshMatrix(self, nodes, views.keySet(), pairs);
     }
 
-    /** Only the missing pairs of {@link #matrix}, as {@code "A B"}: judged often, so nothing else is built. */
-    static List<String> missing(NodeAddress self, Set<NodeAddress> listed, Set<NodeAddress> connected,
+    /** Only the missing pairs of {@link #matrix}, in address order: judged often, so nothing else is built. */
+    static List<Pair> missing(NodeAddress self, Set<NodeAddress> listed, Set<NodeAddress> connected,
                                 Map<NodeAddress, Set<NodeAddress>> views) {
-        TreeSet<NodeAddress> expected = new TreeSet<>(listed);
-        expected.add(self);
-        List<NodeAddress> nodes = new ArrayList<>(expected);
-        List<String> out = new ArrayList<>();
-        for (int i = 0; i < nodes.size(); i++) {
-            for (int j = i + 1; j < nodes.size(); j++) {
-                if (judge(self, connected, views, nodes.get(i), nodes.get(j)) == PairState.MISSING) {
-                    out.add(nodes.get(i) + " " + nodes.get(j));
+        List<NodeAddress> nodes = new ArrayList<>(listed.size() + 1);
+        nodes.addAll(listed);
+        if (!listed.contains(self)) {
+            nodes.add(self);
+        }
+        nodes.sort(null);
+        // A thousand peers make half a million pairs: each node's view is looked up once, not per pair.
+        int n = nodes.size();
+        List<Set<NodeAddress>> viewOf = new ArrayList<>(n);
+        for (NodeAddress a : nodes) {
+            viewOf.add(views.get(a));
+        }
+        List<Pair> out = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            NodeAddress a = nodes.get(i);
+            for (int j = i + 1; j < n; j++) {
+                NodeAddress b = nodes.get(j);
+                if (judge(self, connected, a, b, viewOf.get(i), viewOf.get(j)) == PairState.MISSING) {
+                    out.add(new Pair(a, b, PairState.MISSING));
                 }
             }
         }
         return out;
     }
 
-    private static PairState judge(NodeAddress self, Set<NodeAddress> connected,
-                                   Map<NodeAddress, Set<NodeAddress>> views, NodeAddress a, NodeAddress b) {
+    /** The pair {@code a b}, given each one's last VIEW (null: none heard). */
+    private static PairState judge(NodeAddress self, Set<NodeAddress> connected, NodeAddress a, NodeAddress b,
+                                   Set<NodeAddress> fromA, Set<NodeAddress> fromB) {
         if (a.equals(self) || b.equals(self)) {
             return connected.contains(a.equals(self) ? b : a) ? PairState.CONNECTED : PairState.MISSING;
         }
-        Set<NodeAddress> fromA = views.get(a);
-        Set<NodeAddress> fromB = views.get(b);
         if (fromA == null && fromB == null) {
             return PairState.UNKNOWN;
         }

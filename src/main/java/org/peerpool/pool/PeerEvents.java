@@ -1,6 +1,8 @@
 package org.peerpool.pool;
 
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
@@ -10,6 +12,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 
 import org.peerpool.MeshListener;
+import org.peerpool.MeshMatrix;
 import org.peerpool.PayloadListener;
 import org.peerpool.PeerEvent;
 import org.peerpool.PeerEvent.Direction;
@@ -63,22 +66,26 @@ final class PeerEvents {
     }
 
     /**
-     * Queues the news that the missing pairs are now {@code missing} (called under the
-     * pool's lock, in order with the peer events), with one line for the operator.
+     * Queues the news that the missing pairs are now {@code missing} (called in judgement
+     * order), with one line for the operator. The pairs become text on the events thread,
+     * off every path of the pool.
      */
-    void meshChanged(List<String> missing) {
+    void meshChanged(List<MeshMatrix.Pair> missing) {
         try {
             events.execute(() -> {
-                if (missing.isEmpty()) {
-                    log.info("{} - Mesh whole: every pair this node lists is connected", self.get());
-                } else {
-                    // Cut like any long line: a thousand missing pairs are on the bean, not in the log.
-                    log.info("{} - Mesh missing {} pair(s): {}", self.get(), missing.size(),
-                            LogText.printable(String.join(", ", missing)));
+                List<String> pairs = new ArrayList<>(missing.size());
+                for (MeshMatrix.Pair p : missing) {
+                    pairs.add(p.toString());
                 }
+                if (pairs.isEmpty()) {
+                    log.info("{} - Mesh whole: every pair this node lists is connected", self.get());
+                } else if (log.isInfoEnabled()) {
+                    log.info("{} - Mesh missing {} pair(s): {}", self.get(), pairs.size(), firstPairs(pairs));
+                }
+                List<String> told = Collections.unmodifiableList(pairs);
                 for (MeshListener l : meshListeners) {
                     try {
-                        l.onMeshChanged(missing);
+                        l.onMeshChanged(told);
                     } catch (RuntimeException ex) {
                         log.warn("{} - Mesh listener failed", self.get(), ex);
                     }
@@ -89,6 +96,16 @@ final class PeerEvents {
                 dropped.incrementAndGet();
             }
         }
+    }
+
+    /** The first pairs, up to a log line's length: a thousand missing pairs are on the bean, not in the log. */
+    private static String firstPairs(List<String> pairs) {
+        StringBuilder b = new StringBuilder();
+        int i = 0;
+        while (i < pairs.size() && b.length() < LogText.MAX_CHARS) {
+            b.append(i == 0 ? "" : ", ").append(pairs.get(i++));
+        }
+        return i == pairs.size() ? b.toString() : b + " and " + (pairs.size() - i) + " more";
     }
 
     void add(PayloadListener l) {

@@ -2,7 +2,6 @@ package org.peerpool.pool;
 
 import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
 
 import org.peerpool.wire.NodeAddress;
 import org.slf4j.Logger;
@@ -79,7 +78,9 @@ final class PoolLog {
         // Per source, an IPv6 one by its /64: one host holds every address in it.
         String ip = from == null ? "?" : SourceGroup.describe(from.getAddress());
         // The message may quote what a stranger sent; it is an argument, never a format string.
-        String text = LogText.printable(message.replaceFirst("\\{}", Matcher.quoteReplacement(String.valueOf(from))));
+        int at = message.indexOf("{}");
+        String text = LogText.printable(at < 0 ? message
+                : message.substring(0, at) + from + message.substring(at + 2));
         long held = repeats.admit(kind + " " + ip, state.clock.nanoTime());
         if (held == 0) {
             warnLater("{} - {}", self, text);

@@ -34,6 +34,8 @@ final class PoolState {
     // Guarded by lock.
     private final List<Runnable> afterUnlock = new ArrayList<>();
     private int depth;
+    /** The thread inside the outermost section, for {@link #assertLocked} (Thread.holdsLock is a call into the VM). */
+    private Thread owner;
     private long sections;
     private final Map<NodeAddress, PeerEntry> peers = new HashMap<>();
     /** Sockets of removed entries still closing, kept so a new entry for the address waits for them. */
@@ -78,11 +80,15 @@ final class PoolState {
         synchronized (lock) {
             if (depth++ == 0) {
                 sections++;
+                owner = Thread.currentThread();
             }
             try {
                 result = work.get();
             } finally {
                 depth--;
+                if (depth == 0) {
+                    owner = null;
+                }
                 if (depth == 0 && !afterUnlock.isEmpty()) {
                     deferred = new ArrayList<>(afterUnlock);
                     afterUnlock.clear();
@@ -112,7 +118,8 @@ final class PoolState {
 
     /** Fails (with -ea) when the calling thread does not hold the lock. */
     void assertLocked() {
-        assert Thread.holdsLock(lock) : "needs the pool lock";
+        // Read without the lock: only the owner itself can see its own thread here.
+        assert owner == Thread.currentThread() : "needs the pool lock";
     }
 
     /** Runs {@code r} on this thread once the lock is released: logging, futures, anything foreign. */

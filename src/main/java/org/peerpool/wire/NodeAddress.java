@@ -71,11 +71,10 @@ public final class NodeAddress implements Comparable<NodeAddress> {
                 throw new IllegalArgumentException("'" + text + "': brackets are for IPv6 literals only");
             }
         } else {
-            int colons = (int) s.chars().filter(c -> c == ':').count();
-            if (colons > 1) {
+            int colon = s.indexOf(':');
+            if (colon >= 0 && s.indexOf(':', colon + 1) >= 0) {
                 throw new IllegalArgumentException("'" + text + "': write an IPv6 address as [IP]:PORT");
             }
-            int colon = s.indexOf(':');
             host = colon < 0 ? s : s.substring(0, colon);
             portText = colon < 0 ? null : s.substring(colon + 1);
         }
@@ -112,21 +111,26 @@ public final class NodeAddress implements Comparable<NodeAddress> {
                 throw new IllegalArgumentException("'" + context + "': not an IPv6 literal");
             }
         }
-        String[] parts = host.split("\\.", -1);
-        if (parts.length != 4) {
-            throw new IllegalArgumentException("'" + context + "': not an IP address (expected a.b.c.d or [IPv6])");
-        }
+        // Every handshake and VIEW names addresses: parsed by hand, without splitting or streams.
         byte[] b = new byte[4];
-        for (int i = 0; i < 4; i++) {
-            String p = parts[i];
-            if (p.isEmpty() || p.length() > 3 || !p.chars().allMatch(c -> c >= '0' && c <= '9')) {
+        int octet = 0;
+        int start = 0;
+        for (int i = 0; i <= host.length(); i++) {
+            if (i < host.length() && host.charAt(i) != '.') {
+                continue;
+            }
+            if (octet == 4 || i == start || i - start > 3 || !digits(host, start, i)) {
                 throw new IllegalArgumentException("'" + context + "': not an IP address (expected a.b.c.d or [IPv6])");
             }
-            int v = Integer.parseInt(p);
+            int v = Integer.parseInt(host, start, i, 10);
             if (v > 255) {
                 throw new IllegalArgumentException("'" + context + "': IPv4 octet " + v + " out of range (expected 0..255)");
             }
-            b[i] = (byte) v;
+            b[octet++] = (byte) v;
+            start = i + 1;
+        }
+        if (octet != 4) {
+            throw new IllegalArgumentException("'" + context + "': not an IP address (expected a.b.c.d or [IPv6])");
         }
         try {
             return InetAddress.getByAddress(b);
@@ -136,12 +140,22 @@ public final class NodeAddress implements Comparable<NodeAddress> {
     }
 
     private static int parsePort(String portText, String context) {
-        if (portText.isEmpty() || portText.length() > 5 || !portText.chars().allMatch(c -> c >= '0' && c <= '9')) {
+        if (portText.isEmpty() || portText.length() > 5 || !digits(portText, 0, portText.length())) {
             throw new IllegalArgumentException("'" + context + "': port '" + portText + "' is not a number (expected 1..65535)");
         }
         int port = Integer.parseInt(portText);
         checkPort(port, context);
         return port;
+    }
+
+    private static boolean digits(String s, int from, int to) {
+        for (int i = from; i < to; i++) {
+            char c = s.charAt(i);
+            if (c < '0' || c > '9') {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static void checkPort(int port, String context) {

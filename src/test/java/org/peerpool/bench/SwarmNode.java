@@ -67,6 +67,12 @@ final class SwarmNode {
         cmd.add("-XX:SharedArchiveFile=" + setup.archive());
         cmd.add("-Xlog:cds*=off");
         cmd.add("-Dpeerpool.pidfile=" + runDir.resolve("peerpool.pid"));
+        // -Dbench.nodeJvm="-XX:StartFlightRecording=..." profiles the node, or tries other JVM flags.
+        for (String f : System.getProperty("bench.nodeJvm", "").trim().split("\\s+")) {
+            if (!f.isEmpty()) {
+                cmd.add(f);
+            }
+        }
         // As bin/peerpool starts it, so that bin/peerpool peers recognises the node by its command line.
         cmd.addAll(List.of("-cp", setup.jar().toString(), "org.peerpool.cli.Main", dir.resolve("peerpool.ini").toString()));
 

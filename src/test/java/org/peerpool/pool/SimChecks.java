@@ -1,7 +1,11 @@
 package org.peerpool.pool;
 
+import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.SortedSet;
 import java.util.concurrent.ScheduledFuture;
 
 import org.peerpool.MeshMatrix;
@@ -25,6 +29,9 @@ final class SimChecks {
     private final SimRun run;
     /** Every address a node of the run can have, for the clock check. */
     private final List<NodeAddress> addresses = new java.util.ArrayList<>();
+
+    /** Each config's pins by peer; configs are immutable and few per run, so compared by identity. */
+    private final Map<NodeConfig, Map<NodeAddress, SortedSet<KeyPin>>> pinsByConfig = new IdentityHashMap<>();
 
     /** The pools' sections begun, summed, when pairs were last checked. */
     private long sectionsAtPairCheck = -1;
@@ -73,7 +80,7 @@ final class SimChecks {
             boolean up = s.establishedAndAlive();
             if (up && !s.counted) {
                 for (SimSocket other : live) {
-                    if (other != s && other.counted && other.establishedAndAlive() && other.samePair(s)) {
+                    if (other != s && other.samePair(s) && other.counted && other.establishedAndAlive()) {
                         throw run.violation("two live connections for pair " + s.low + " - " + s.high + ": "
                                 + other + " (" + other.dialerEnd.connection + " / " + other.acceptorEnd.connection
                                 + ") and " + s + " (" + s.dialerEnd.connection + " / "
@@ -83,6 +90,13 @@ final class SimChecks {
             }
             s.counted = up;
         }
+    }
+
+    /** {@link NodeConfig#pinsOf}, hashed once per config: it is asked for every peer after nearly every event. */
+    private Set<KeyPin> pinsOf(NodeConfig cfg, NodeAddress peer) {
+        Map<NodeAddress, SortedSet<KeyPin>> pins = pinsByConfig.computeIfAbsent(cfg, c -> new HashMap<>(c.pins()));
+        Set<KeyPin> p = pins.get(peer);
+        return p == null ? Set.of() : p;
     }
 
     private static boolean armed(ScheduledFuture<?> f) {
@@ -111,18 +125,19 @@ final class SimChecks {
                         + ", reverse timer " + armed(e.reverseTimer) + ") has " + reasons
                         + " reasons to change, expected " + expected);
             }
+            Set<KeyPin> pins = pinsOf(cfg, e.address);
             Connection c = e.current;
             if (c != null) {
                 if (c.isClosing() || !c.isEstablished()) {
                     throw run.violation(n + ": current connection of " + e.address + " is "
                             + (c.isClosing() ? "closing: " + c.closeReason() : "not established"));
                 }
-                String why = SecurityRules.judge(cfg.tls().mode(), cfg.pinsOf(e.address), c.link().security(),
+                String why = SecurityRules.judge(cfg.tls().mode(), pins, c.link().security(),
                         c.direction() == org.peerpool.PeerEvent.Direction.OUTBOUND, localPin);
                 if (why != null) {
                     throw run.violation(n + ": connection " + c + " (since " + c.connectedSince() + ", "
                             + c.link().security() + ") survives settings that refuse it: " + why + "; pins "
-                            + cfg.pinsOf(e.address) + ", mode " + cfg.tls().mode());
+                            + pins + ", mode " + cfg.tls().mode());
                 }
                 if (!e.configured && !cfg.acceptUnknownPeers()) {
                     throw run.violation(n + ": connection " + c + " with unlisted peer survives");
@@ -131,7 +146,7 @@ final class SimChecks {
             Connection a = e.attempt;
             if (a != null && a.link() != null && !a.isClosing()) {
                 boolean tls = a.link().tlsPending() || a.link().security().isTls();
-                if (tls != SecurityRules.dialsTls(cfg.tls().mode(), cfg.pinsOf(e.address))) {
+                if (tls != SecurityRules.dialsTls(cfg.tls().mode(), pins)) {
                     throw run.violation(n + ": dial " + a + " to " + e.address + " is " + (tls ? "TLS" : "plaintext")
                             + " against the settings in force");
                 }

@@ -1,8 +1,6 @@
 package org.peerpool.pool;
 
-import java.net.ConnectException;
 import java.net.InetSocketAddress;
-import java.net.SocketTimeoutException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -168,13 +166,11 @@ final class SimNode implements Dialer {
         connecting.add(attempt);
         SimNode target = run.net.listener(peer);
         if (run.net.blocked(this, target) || world.chance(faults.dialHangs)) {
-            world.afterMs(cfg.handshakeTimeoutMs(), () -> failDial(myLife, attempt, new SocketTimeoutException(
-                    "connect timed out")));
+            world.afterMs(cfg.handshakeTimeoutMs(), () -> failDial(myLife, attempt, new Stackless.Timeout("connect timed out")));
             return;
         }
         if (target == null || world.chance(faults.dialRefused)) {
-            world.after(world.latencyNanos() * 2, () -> failDial(myLife, attempt, new ConnectException(
-                    "Connection refused")));
+            world.after(world.latencyNanos() * 2, () -> failDial(myLife, attempt, new Stackless.Refused("Connection refused")));
             return;
         }
         world.after(world.latencyNanos(), () -> connect(myLife, attempt, target, tls, key));
@@ -192,7 +188,7 @@ final class SimNode implements Dialer {
             return;
         }
         if (!target.running || !target.address().equals(attempt.peer())) {
-            failDial(myLife, attempt, new ConnectException("Connection refused"));
+            failDial(myLife, attempt, new Stackless.Refused("Connection refused"));
             return;
         }
         SimSocket s = run.net.open(this, target, attempt.peer());
@@ -212,7 +208,7 @@ final class SimNode implements Dialer {
                 return;
             }
             if (!s.dialerEnd.isOpen()) {
-                events().onDialFailed(attempt, new ConnectException("Connection reset"));
+                events().onDialFailed(attempt, new Stackless.Refused("Connection reset"));
                 return;
             }
             events().onDialConnected(attempt, s.dialerEnd);
