@@ -29,6 +29,8 @@ import org.peerpool.wire.NodeAddress;
 final class SwarmNode {
 
     private static final int SUBNET = 160;
+    /** The node's default heartbeat_interval_s (the INI leaves it unset). */
+    private static final int HEARTBEAT_INTERVAL_S = 20;
     private static final long TIMEOUT_MS = 120_000;
     private static final Pattern HISTOGRAM_TOTAL = Pattern.compile("(?m)^Total\\s+\\d+\\s+(\\d+)");
 
@@ -82,8 +84,16 @@ final class SwarmNode {
             Process p = launch(cmd, dir, "node-1.log");
             try {
                 double launchMs = awaitAll(swarm, n, t0, p);
-                Heap.sleep(3000);
+                d.put("launchLostBeforeAccepted", swarm.lostBeforeAccepted());
                 long pid = p.pid();
+                // PROTOCOL.md section 3: a set that changed is sent again at the end of each link's
+                // heartbeat interval, so for one interval after the burst every link sends a 1,000-address
+                // VIEW. That wave is measured apart; idle is what follows it.
+                long wave0 = ProcCpu.processNanos(pid);
+                long waveW0 = System.nanoTime();
+                Heap.sleep(TimeUnit.SECONDS.toMillis(HEARTBEAT_INTERVAL_S) + 3000);
+                double wavePct = 100.0 * (ProcCpu.processNanos(pid) - wave0) / (System.nanoTime() - waveW0);
+                d.put("cpuPercentOfCoreOverTheViewWave", wavePct);
                 int idleSeconds = Math.max(5, s.processIdleSeconds());
                 long cpu0 = ProcCpu.processNanos(pid);
                 long w0 = System.nanoTime();
@@ -102,7 +112,9 @@ final class SwarmNode {
                 p.waitFor(30, TimeUnit.SECONDS);
                 long t1 = System.nanoTime();
                 p = launch(cmd, dir, "node-2.log");
+                long lostBefore = swarm.lostBeforeAccepted();
                 double restartMs = awaitAll(swarm, n, t1, p);
+                d.put("restartLostBeforeAccepted", swarm.lostBeforeAccepted() - lostBefore);
                 d.put("peers", n);
                 d.put("launchToAllMs", launchMs);
                 d.put("restartToAllMs", restartMs);

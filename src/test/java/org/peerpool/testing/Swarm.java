@@ -76,6 +76,7 @@ public final class Swarm implements AutoCloseable {
     private final ScheduledExecutorService timer;
     private final AtomicInteger accepted = new AtomicInteger();
     private final AtomicLong framesIn = new AtomicLong();
+    private final AtomicLong lostBeforeAccepted = new AtomicLong();
     private final AtomicLong payloadsIn = new AtomicLong();
     private final AtomicLong payloadsOut = new AtomicLong();
     private volatile ScheduledFuture<?> load;
@@ -149,6 +150,11 @@ public final class Swarm implements AutoCloseable {
     /** How many connections peer {@code i} has had accepted so far. */
     public int connectionsOf(int i) {
         return peers.get(i).connections.get();
+    }
+
+    /** Connections that closed before the node accepted them (refused, timed out, dropped in handshake). */
+    public long lostBeforeAccepted() {
+        return lostBeforeAccepted.get();
     }
 
     public long framesIn() {
@@ -364,6 +370,8 @@ public final class Swarm implements AutoCloseable {
             if (p.accepted) {
                 p.accepted = false;
                 accepted.decrementAndGet();
+            } else {
+                lostBeforeAccepted.incrementAndGet();
             }
             if (p.heartbeat != null) {
                 p.heartbeat.cancel(false);
