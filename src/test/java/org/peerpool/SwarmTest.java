@@ -5,16 +5,23 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 import javax.management.MBeanServerFactory;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.peerpool.config.NodeConfig;
+import org.peerpool.config.TlsSettings;
 import org.peerpool.testing.Await;
 import org.peerpool.testing.KernelPairWatch;
+import org.peerpool.testing.Keys;
 import org.peerpool.testing.Swarm;
 import org.peerpool.testing.TestNet;
+import org.peerpool.testing.TlsWire;
+import org.peerpool.tls.KeyPin;
+import org.peerpool.tls.LocalKey;
+import org.peerpool.tls.TlsMode;
 import org.peerpool.wire.NodeAddress;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -26,8 +33,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * the node ends up holding exactly one connection per peer, in its pool and in the
  * kernel's socket table, with a Peer bean for each, and no peer dialed twice. The
  * swarm dials before the node listens, so all 1,000 arrive at once, past
- * {@code max_handshaking}: no listed peer's handshake may be dropped for it. Bounds
- * are generous: timings belong to the benchmark.
+ * {@code max_handshaking}: no listed peer's handshake may be dropped for it. The same
+ * over TLS with pinned keys, for a few hundred peers. Bounds are generous: timings
+ * belong to the benchmark.
  */
 @Timeout(300)
 class SwarmTest {
@@ -57,28 +65,70 @@ class SwarmTest {
         // The swarm dials before the node listens, as peers do while a node restarts: all at once when it opens.
         try (Swarm swarm = Swarm.start(NodeAddress.of(nodeIp, port), count, port, 2, 10_000, 0)) {
             node.start();
-            Await.until(Duration.ofSeconds(180),
-                    () -> node.pool().connectionCount() == count && swarm.connected() == count,
-                    () -> "node holds " + node.pool().connectionCount() + ", swarm has " + swarm.connected()
-                            + " accepted; refusals " + swarm.refusals());
+            awaitEachAcceptedOnce(node, swarm, count);
             long ms = (System.nanoTime() - t0) / 1_000_000;
             List<InetAddress> ips = new ArrayList<>(List.of(nodeIp));
             peers.forEach(p -> ips.add(p.ip()));
             Map<String, Integer> perPair = KernelPairWatch.connectionsPerPair(ips, port);
             assertEquals(count, perPair.size(), "one TCP connection per peer in the kernel's table");
             assertTrue(perPair.values().stream().allMatch(n -> n == 1), "never two for a peer: " + perPair);
-            for (int i = 0; i < count; i++) {
-                assertEquals(1, swarm.connectionsOf(i), "peer " + i + " was accepted once");
-            }
             Await.until(Duration.ofSeconds(60), () -> server.queryNames(null, null).stream()
                     .filter(n -> "Peer".equals(n.getKeyProperty("type"))).count() == count, "a Peer bean per peer");
-            assertEquals(List.of(), swarm.refusals(), "no peer was refused");
             // More listed peers than max_handshaking (256) dialed at once: each gets its handshake, none is dropped.
             assertEquals(0, node.pool().handshakesRefused(), "listed peers' handshakes dropped by the bounds");
             System.out.printf("SwarmTest: %d peers connected in %d ms%n", count, ms);
         } finally {
             node.stop();
         }
+    }
+
+    /**
+     * Hundreds of TLS handshakes at once: 300 pinned peers dial a node with {@code [tls] mode
+     * = required} before it listens, so all arrive together on its two I/O threads (some may
+     * pass the handshake timeout and dial again); each ends with exactly one TLS connection,
+     * with its pinned key.
+     */
+    @Test
+    void hundredsOfPinnedTlsPeersAtOnceEachHoldOneTlsConnection() throws Exception {
+        int count = 300;
+        Keys.prepare("swarm-node", "swarm-peer");
+        Keys.Key nodeKey = Keys.get("swarm-node");
+        Keys.Key peerKey = Keys.get("swarm-peer");
+        KeyPin peerPin = KeyPin.of(peerKey.certificate());
+        int port = TestNet.freePort(1);
+        InetAddress nodeIp = InetAddress.getByName("127.1.0.2");
+        NodeConfig.Builder b = NodeConfig.builder(nodeIp).port(port).reverseDialAfterS(0).heartbeatIntervalS(10)
+                .tls(TlsSettings.of(TlsMode.REQUIRED, LocalKey.load(nodeKey.file(), nodeKey.password().toCharArray())));
+        List<NodeAddress> peers = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            NodeAddress p = NodeAddress.of(Swarm.ip(i), port);
+            peers.add(p);
+            b.addPeer(p, Set.of(peerPin));
+        }
+        Agent node = Agent.builder(b.build()).ioThreads(2).build();
+        try (Swarm swarm = Swarm.start(NodeAddress.of(nodeIp, port), count, port, 2, 10_000, 0,
+                TlsWire.context(peerKey))) {
+            node.start();
+            awaitEachAcceptedOnce(node, swarm, count);
+            for (NodeAddress p : peers) {
+                assertEquals(peerPin.toString(), node.pool().snapshot(p).orElseThrow().peerKeyPin(),
+                        p + " is linked over TLS with its key");
+            }
+        } finally {
+            node.stop();
+        }
+    }
+
+    /** Waits until the node holds every swarm peer and each was accepted exactly once, none refused. */
+    private static void awaitEachAcceptedOnce(Agent node, Swarm swarm, int count) {
+        Await.until(Duration.ofSeconds(180),
+                () -> node.pool().connectionCount() == count && swarm.connected() == count,
+                () -> "node holds " + node.pool().connectionCount() + ", swarm has " + swarm.connected()
+                        + " accepted; refusals " + swarm.refusals());
+        for (int i = 0; i < count; i++) {
+            assertEquals(1, swarm.connectionsOf(i), "peer " + i + " was accepted once");
+        }
+        assertEquals(List.of(), swarm.refusals(), "no peer was refused");
     }
 
     /** The soft limit on open files of this process, from /proc/self/limits (Long.MAX_VALUE if unlimited). */

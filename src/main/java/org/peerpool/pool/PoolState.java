@@ -85,13 +85,12 @@ final class PoolState {
             try {
                 result = work.get();
             } finally {
-                depth--;
-                if (depth == 0) {
+                if (--depth == 0) {
                     owner = null;
-                }
-                if (depth == 0 && !afterUnlock.isEmpty()) {
-                    deferred = new ArrayList<>(afterUnlock);
-                    afterUnlock.clear();
+                    if (!afterUnlock.isEmpty()) {
+                        deferred = new ArrayList<>(afterUnlock);
+                        afterUnlock.clear();
+                    }
                 }
             }
         }

@@ -14,6 +14,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import org.peerpool.config.ConfigKey;
 import org.peerpool.testing.Ini;
 import org.peerpool.testing.Swarm;
 import org.peerpool.wire.NodeAddress;
@@ -29,8 +30,6 @@ import org.peerpool.wire.NodeAddress;
 final class SwarmNode {
 
     private static final int SUBNET = 160;
-    /** The node's default heartbeat_interval_s (the INI leaves it unset). */
-    private static final int HEARTBEAT_INTERVAL_S = 20;
     private static final long TIMEOUT_MS = 120_000;
     private static final Pattern HISTOGRAM_TOTAL = Pattern.compile("(?m)^Total\\s+\\d+\\s+(\\d+)");
 
@@ -91,7 +90,8 @@ final class SwarmNode {
                 // VIEW. That wave is measured apart; idle is what follows it.
                 long wave0 = ProcCpu.processNanos(pid);
                 long waveW0 = System.nanoTime();
-                Heap.sleep(TimeUnit.SECONDS.toMillis(HEARTBEAT_INTERVAL_S) + 3000);
+                // The INI leaves heartbeat_interval_s at its default.
+                Heap.sleep(TimeUnit.SECONDS.toMillis(ConfigKey.HEARTBEAT_INTERVAL_S.defaultValue()) + 3000);
                 double wavePct = 100.0 * (ProcCpu.processNanos(pid) - wave0) / (System.nanoTime() - waveW0);
                 d.put("cpuPercentOfCoreOverTheViewWave", wavePct);
                 int idleSeconds = Math.max(5, s.processIdleSeconds());

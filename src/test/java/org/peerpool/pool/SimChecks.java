@@ -1,11 +1,7 @@
 package org.peerpool.pool;
 
-import java.util.HashMap;
-import java.util.IdentityHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
-import java.util.SortedSet;
 import java.util.concurrent.ScheduledFuture;
 
 import org.peerpool.MeshMatrix;
@@ -29,9 +25,6 @@ final class SimChecks {
     private final SimRun run;
     /** Every address a node of the run can have, for the clock check. */
     private final List<NodeAddress> addresses = new java.util.ArrayList<>();
-
-    /** Each config's pins by peer; configs are immutable and few per run, so compared by identity. */
-    private final Map<NodeConfig, Map<NodeAddress, SortedSet<KeyPin>>> pinsByConfig = new IdentityHashMap<>();
 
     /** The pools' sections begun, summed, when pairs were last checked. */
     private long sectionsAtPairCheck = -1;
@@ -92,13 +85,6 @@ final class SimChecks {
         }
     }
 
-    /** {@link NodeConfig#pinsOf}, hashed once per config: it is asked for every peer after nearly every event. */
-    private Set<KeyPin> pinsOf(NodeConfig cfg, NodeAddress peer) {
-        Map<NodeAddress, SortedSet<KeyPin>> pins = pinsByConfig.computeIfAbsent(cfg, c -> new HashMap<>(c.pins()));
-        Set<KeyPin> p = pins.get(peer);
-        return p == null ? Set.of() : p;
-    }
-
     private static boolean armed(ScheduledFuture<?> f) {
         return f != null && !f.isDone();
     }
@@ -125,7 +111,7 @@ final class SimChecks {
                         + ", reverse timer " + armed(e.reverseTimer) + ") has " + reasons
                         + " reasons to change, expected " + expected);
             }
-            Set<KeyPin> pins = pinsOf(cfg, e.address);
+            Set<KeyPin> pins = cfg.pinsOf(e.address);
             Connection c = e.current;
             if (c != null) {
                 if (c.isClosing() || !c.isEstablished()) {

@@ -166,11 +166,13 @@ final class SimNode implements Dialer {
         connecting.add(attempt);
         SimNode target = run.net.listener(peer);
         if (run.net.blocked(this, target) || world.chance(faults.dialHangs)) {
-            world.afterMs(cfg.handshakeTimeoutMs(), () -> failDial(myLife, attempt, new Stackless.Timeout("connect timed out")));
+            world.afterMs(cfg.handshakeTimeoutMs(),
+                    () -> failDial(myLife, attempt, new Stackless.Timeout("connect timed out")));
             return;
         }
         if (target == null || world.chance(faults.dialRefused)) {
-            world.after(world.latencyNanos() * 2, () -> failDial(myLife, attempt, new Stackless.Refused("Connection refused")));
+            world.after(world.latencyNanos() * 2,
+                    () -> failDial(myLife, attempt, new Stackless.Refused("Connection refused")));
             return;
         }
         world.after(world.latencyNanos(), () -> connect(myLife, attempt, target, tls, key));
