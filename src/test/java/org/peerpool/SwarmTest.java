@@ -17,6 +17,7 @@ import org.peerpool.testing.Await;
 import org.peerpool.testing.KernelPairWatch;
 import org.peerpool.testing.Keys;
 import org.peerpool.testing.Swarm;
+import org.peerpool.testing.SwarmKeys;
 import org.peerpool.testing.TestNet;
 import org.peerpool.testing.TlsWire;
 import org.peerpool.tls.KeyPin;
@@ -83,7 +84,7 @@ class SwarmTest {
     }
 
     /**
-     * Hundreds of TLS handshakes at once: 300 pinned peers dial a node with {@code [tls] mode
+     * Hundreds of TLS handshakes at once: 300 peers, each pinned to a key of its own, dial a node with {@code [tls] mode
      * = required} before it listens, so all arrive together on its two I/O threads (some may
      * pass the handshake timeout and dial again); each ends with exactly one TLS connection,
      * with its pinned key.
@@ -91,10 +92,8 @@ class SwarmTest {
     @Test
     void hundredsOfPinnedTlsPeersAtOnceEachHoldOneTlsConnection() throws Exception {
         int count = 300;
-        Keys.prepare("swarm-node", "swarm-peer");
         Keys.Key nodeKey = Keys.get("swarm-node");
-        Keys.Key peerKey = Keys.get("swarm-peer");
-        KeyPin peerPin = KeyPin.of(peerKey.certificate());
+        SwarmKeys keys = SwarmKeys.generate(count);
         int port = TestNet.freePort(1);
         InetAddress nodeIp = InetAddress.getByName("127.1.0.2");
         NodeConfig.Builder b = NodeConfig.builder(nodeIp).port(port).reverseDialAfterS(0).heartbeatIntervalS(10)
@@ -103,16 +102,16 @@ class SwarmTest {
         for (int i = 0; i < count; i++) {
             NodeAddress p = NodeAddress.of(Swarm.ip(i), port);
             peers.add(p);
-            b.addPeer(p, Set.of(peerPin));
+            b.addPeer(p, Set.of(KeyPin.parse(keys.pin(i))));
         }
         Agent node = Agent.builder(b.build()).ioThreads(2).build();
         try (Swarm swarm = Swarm.start(NodeAddress.of(nodeIp, port), count, port, 2, 10_000, 0,
-                TlsWire.context(peerKey))) {
+                i -> keys.context(i, TlsWire.trustAny()))) {
             node.start();
             awaitEachAcceptedOnce(node, swarm, count);
-            for (NodeAddress p : peers) {
-                assertEquals(peerPin.toString(), node.pool().snapshot(p).orElseThrow().peerKeyPin(),
-                        p + " is linked over TLS with its key");
+            for (int i = 0; i < count; i++) {
+                assertEquals(keys.pin(i), node.pool().snapshot(peers.get(i)).orElseThrow().peerKeyPin(),
+                        peers.get(i) + " is linked over TLS with its own key");
             }
         } finally {
             node.stop();

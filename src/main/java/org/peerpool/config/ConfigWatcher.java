@@ -66,6 +66,10 @@ public final class ConfigWatcher implements ConfigControl, AutoCloseable {
     private volatile ConfigStatus status;
     /** The content last applied, or last rejected as invalid: not read again until it changes. */
     private byte[] lastSeenDigest;
+    /** The stamp of that content once settled; an equal stamp at a check means nothing to read. */
+    private FileStamp quietStamp;
+    /** Checks that read the file's content; for tests. */
+    private volatile int contentReads;
     /** Valid content whose apply failed: tried again at every check until it applies or changes. */
     private byte[] failedApplyDigest;
     private volatile State state = State.NEW;
@@ -215,6 +219,16 @@ public final class ConfigWatcher implements ConfigControl, AutoCloseable {
         return concerns;
     }
 
+    /** How many checks read the file's content so far; for tests. */
+    int contentReads() {
+        return contentReads;
+    }
+
+    /** True once an unchanged settled file is judged by its stamp alone; for tests. */
+    boolean judgesByStamp() {
+        return quietStamp != null;
+    }
+
     @Override
     public ConfigStatus status() {
         return status;
@@ -267,8 +281,14 @@ public final class ConfigWatcher implements ConfigControl, AutoCloseable {
         if (state != State.RUNNING) {
             return false;
         }
+        long stampedAt = System.currentTimeMillis();
+        FileStamp stamp = FileStamp.of(file, keystore);
+        if (stamp != null && stamp.equals(quietStamp)) {
+            return false;
+        }
         String text;
         FileTime writtenAt = modified(file);
+        contentReads++;
         try {
             text = ConfigLoader.readText(file);
         } catch (ConfigException e) {
@@ -278,6 +298,8 @@ public final class ConfigWatcher implements ConfigControl, AutoCloseable {
         }
         byte[] digest = digest(text);
         if (Arrays.equals(digest, lastSeenDigest)) {
+            // Seen and unchanged: from now on an unchanged stamp stands for this content.
+            quietStamp = stamp != null && stamp.settledBy(stampedAt) ? stamp : null;
             return false;
         }
         if (!steady(digest, writtenAt)) {

@@ -45,7 +45,9 @@ final class Closer {
             return;
         }
         PoolState.cancel(c.handshakeTimer);
-        PoolState.cancel(c.heartbeat);
+        if (c.heartbeat != null) {
+            c.heartbeat.cancel();
+        }
         PoolState.cancel(c.viewTimer);
         state.unidentifiedLocked().remove(c);
         Link l = c.link();

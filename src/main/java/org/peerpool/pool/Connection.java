@@ -65,7 +65,7 @@ public final class Connection {
 
     // Timer handles, touched under the pool lock only.
     ScheduledFuture<?> handshakeTimer;
-    ScheduledFuture<?> heartbeat;
+    HeartbeatTimer.Beat heartbeat;
     long announceSequence;
     /** The next VIEW to this peer, waiting out the once-per-heartbeat bound; see {@link MeshGossip}. */
     ScheduledFuture<?> viewTimer;

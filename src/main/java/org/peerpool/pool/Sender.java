@@ -6,7 +6,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 
 import org.peerpool.SendFailedException;
@@ -28,10 +27,12 @@ final class Sender {
 
     private final PoolState state;
     private final Closer closer;
+    private final HeartbeatTimer heartbeats;
 
     Sender(PoolState state, Closer closer) {
         this.state = state;
         this.closer = closer;
+        this.heartbeats = new HeartbeatTimer(state.timer, state.clock, this::announce);
     }
 
     /** Sends {@code m} to one peer; see {@link ConnectionPool#send}. */
@@ -98,17 +99,14 @@ final class Sender {
     /** Starts the ANNOUNCE heartbeat of a connection that just came up. */
     void startHeartbeatLocked(Connection c) {
         state.assertLocked();
-        long period = TimeUnit.SECONDS.toMillis(state.config().heartbeatIntervalS());
+        long period = TimeUnit.SECONDS.toNanos(state.config().heartbeatIntervalS());
         // Spread first beats over the second half of the interval so many connections never beat together.
         long first = period / 2 + state.clock.random().nextLong(period / 2 + 1);
-        try {
-            c.heartbeat = state.timer.scheduleAtFixedRate(() -> {
-                long seq = ++c.announceSequence;
-                sendOn(c, MessageCodec.encode(new Message.Announce(state.self().toString(), seq,
-                        state.clock.wallMillis())));
-            }, first, period, TimeUnit.MILLISECONDS);
-        } catch (RejectedExecutionException stopped) {
-            // The agent is stopping; this connection is about to be closed with the rest.
-        }
+        c.heartbeat = heartbeats.start(c, first, period);
+    }
+
+    private void announce(Connection c) {
+        long seq = ++c.announceSequence;
+        sendOn(c, MessageCodec.encode(new Message.Announce(state.self().toString(), seq, state.clock.wallMillis())));
     }
 }

@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.util.HexFormat;
+import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -78,11 +79,17 @@ final class BenchKeys {
      */
     static NodeConfig tlsConfig(Path dir, String name, NodeAddress self, List<NodeAddress> peers, KeyPin peerPin,
                                 Key own) throws Exception {
+        return tlsConfig(dir, name, self, peers, Collections.nCopies(peers.size(), peerPin), own);
+    }
+
+    /** As above, peer {@code i} pinned to {@code pins.get(i)}. */
+    static NodeConfig tlsConfig(Path dir, String name, NodeAddress self, List<NodeAddress> peers, List<?> pins,
+                                Key own) throws Exception {
         StringBuilder ini = new StringBuilder("; benchmark node ").append(name).append('\n')
                 .append("[network]\nlocal_ip = ").append(NodeAddress.ipText(self.ip()))
                 .append("\nport = ").append(self.port()).append('\n');
-        for (NodeAddress p : peers) {
-            ini.append("peer = ").append(p).append(' ').append(peerPin).append('\n');
+        for (int i = 0; i < peers.size(); i++) {
+            ini.append("peer = ").append(peers.get(i)).append(' ').append(pins.get(i)).append('\n');
         }
         ini.append("[connection]\nreverse_dial_after_s = 0\n")
                 .append("[tls]\nmode = required\nkeystore = ").append(own.file().toAbsolutePath())

@@ -15,6 +15,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.peerpool.Agent;
 import org.peerpool.PeerEvent;
 import org.peerpool.testing.Swarm;
+import org.peerpool.testing.SwarmKeys;
 import org.peerpool.wire.NodeAddress;
 
 /**
@@ -45,10 +46,13 @@ final class SwarmLoad {
         }
         Path dir = Files.createDirectories(s.out().resolve("swarm-load"));
         BenchKeys.Key nodeKey = BenchKeys.make(dir, "node");
-        BenchKeys.Key swarmKey = BenchKeys.make(dir, "swarm");
-        Agent node = Agent.builder(BenchKeys.tlsConfig(dir, "load-node", NodeAddress.of(ip, port), peers, swarmKey.pin(),
+        SwarmKeys keys = SwarmKeys.generate(n);
+        List<String> pins = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            pins.add(keys.pin(i));
+        }
+        Agent node = Agent.builder(BenchKeys.tlsConfig(dir, "load-node", NodeAddress.of(ip, port), peers, pins,
                 nodeKey)).ioThreads(2).mbeanServer(null).build();
-        TlsClient client = new TlsClient(swarmKey.file(), swarmKey.password(), nodeKey.pin(), false);
         int expected = n * PER_SECOND * SECONDS;
         long[] latency = new long[expected * 2];
         AtomicInteger got = new AtomicInteger();
@@ -66,7 +70,8 @@ final class SwarmLoad {
             }
         });
         node.start();
-        try (Swarm swarm = Swarm.start(node.address(), n, port, 2, 30_000, 2_000, client.sharedContext())) {
+        try (Swarm swarm = Swarm.start(node.address(), n, port, 2, 30_000, 2_000,
+                i -> keys.context(i, TlsClient.serverTrust(nodeKey.pin())))) {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
             while (swarm.connected() < n || node.pool().connectionCount() < n) {
                 if (System.nanoTime() > deadline) {
@@ -97,7 +102,7 @@ final class SwarmLoad {
             d.put("linksLost", linksLost);
             d.put("latencyMs", st.summary());
             String method = "An Agent in the bench JVM (2 I/O threads, [tls] mode = required) listing " + n + " pinned "
-                    + "Swarm peers (TLS 1.3, one key for the swarm, 2 I/O "
+                    + "Swarm peers (TLS 1.3, a key of its own each, 2 I/O "
                     + "threads, one timer); once all are connected each peer sends " + PER_SECOND + " PAYLOADs of "
                     + BYTES + " bytes a second for " + SECONDS + " s (" + sent + " sent), stamped at the write; "
                     + "latency = the node's payload listener's nanoTime minus the stamp.";

@@ -17,6 +17,7 @@ import java.util.regex.Pattern;
 import org.peerpool.config.ConfigKey;
 import org.peerpool.testing.Ini;
 import org.peerpool.testing.Swarm;
+import org.peerpool.testing.SwarmKeys;
 import org.peerpool.wire.NodeAddress;
 
 /**
@@ -46,18 +47,17 @@ final class SwarmNode {
         int port = BenchNet.freePort(List.of(ip));
         NodeAddress node = NodeAddress.of(ip, port);
         StringBuilder ini = new StringBuilder("[network]\nlocal_ip = " + ip.getHostAddress() + "\nport = " + port + "\n");
-        // TLS required, every peer pinned; the swarm's peers share one key (a key per peer costs the same per handshake).
+        // TLS required, every peer pinned to a key of its own.
         BenchKeys.Key nodeKey = BenchKeys.make(dir, "swarm-node");
-        BenchKeys.Key swarmKey = BenchKeys.make(dir, "swarm-peers");
+        SwarmKeys keys = SwarmKeys.generate(n);
         for (int i = 0; i < n; i++) {
             ini.append("peer = ").append(Swarm.ip(i).getHostAddress()).append(':').append(port).append(' ')
-                    .append(swarmKey.pin()).append('\n');
+                    .append(keys.pin(i)).append('\n');
         }
         ini.append("[connection]\nreverse_dial_after_s = 0\n")
                 .append("[tls]\nmode = required\nkeystore = ").append(nodeKey.file().toAbsolutePath())
                 .append("\nkeystore_password = ").append(nodeKey.password()).append('\n');
         Ini.writeOwnerOnly(dir.resolve("peerpool.ini"), ini.toString()); // it holds keystore_password
-        TlsClient client = new TlsClient(swarmKey.file(), swarmKey.password(), nodeKey.pin(), false);
         Files.copy(setup.log4jXml(), dir.resolve("log4j2.xml"), StandardCopyOption.REPLACE_EXISTING);
         // The class-data-sharing archive bin/peerpool maps from a node's second start on.
         if (!Files.isRegularFile(setup.archive())) {
@@ -78,7 +78,8 @@ final class SwarmNode {
         cmd.addAll(List.of("-cp", setup.jar().toString(), "org.peerpool.cli.Main", dir.resolve("peerpool.ini").toString()));
 
         Map<String, Object> d = new LinkedHashMap<>();
-        try (Swarm swarm = Swarm.start(node, n, port, 2, 30_000, 0, client.sharedContext())) {
+        try (Swarm swarm = Swarm.start(node, n, port, 2, 30_000, 0,
+                i -> keys.context(i, TlsClient.serverTrust(nodeKey.pin())))) {
             long t0 = System.nanoTime();
             Process p = launch(cmd, dir, "node-1.log");
             try {
@@ -125,8 +126,8 @@ final class SwarmNode {
                 String method = "One node process (java, bin/peerpool's JVM flags and class-data-sharing archive, "
                         + "org.peerpool.cli.Main from target/peerpool.jar) on "
                         + ip.getHostAddress() + " listing " + n + " peers; a Swarm in the bench JVM plays them (127.0.10.1 "
-                        + "up, TLS 1.3, [tls] mode = required with every peer pinned, the swarm's peers sharing one EC "
-                        + "P-256 key; each dialing the node, redialing 100-500 ms after a refusal, ANNOUNCE every 30 s "
+                        + "up, TLS 1.3, [tls] mode = required with every peer pinned, each swarm peer with an EC "
+                        + "P-256 key of its own; each dialing the node, redialing 100-500 ms after a refusal, ANNOUNCE every 30 s "
                         + "spread over the interval; 2 I/O threads). The swarm dials from before the launch. All peers "
                         + "accepted = each got HANDSHAKE_ACK(accepted=1).";
                 r.add(new Results.Row(n + " peers: launch to all connected", launchMs, "ms",

@@ -94,6 +94,11 @@ final class TlsClient {
         return fullHandshakes.get();
     }
 
+    /** A client's trust in the server whose key has {@code pin}, and in nothing else. */
+    static TrustManager serverTrust(KeyPin pin) {
+        return new PinTrust(pin, new AtomicLong());
+    }
+
     /** Trusts a server whose key has the pin, and nothing else; never a client (this side only dials). */
     private static final class PinTrust extends X509ExtendedTrustManager {
         private final KeyPin pin;

@@ -144,6 +144,23 @@ class ConfigWatcherTest {
     }
 
     @Test
+    void aSettledUnchangedFileIsJudgedByItsStampAndAnEditOfTheSameSizeAndMtimeIsStillSeen() throws Exception {
+        Path file = start(Ini.text(SELF, List.of(P2)));
+        // Settled: its times FileStamp.SETTLED_MS old at a periodic check.
+        Await.until(Duration.ofSeconds(10), watcher::judgesByStamp, () -> "still reading the content at every check");
+        int reads = watcher.contentReads();
+        assertFalse(watcher.reloadNow());
+        assertFalse(watcher.reloadNow());
+        assertEquals(reads, watcher.contentReads(), "an unchanged file was read again");
+        FileTime before = Files.getLastModifiedTime(file);
+        String same = Ini.text(SELF, List.of(P3));
+        assertEquals(Files.size(file), same.length(), "the edit keeps the size");
+        Ini.writeInPlace(file, same);
+        Files.setLastModifiedTime(file, before);
+        awaitPeers(List.of(P3));
+    }
+
+    @Test
     void aWatcherNotStartedAppliesAndCountsNothing() throws Exception {
         Path file = dir.resolve("peerpool.ini");
         Ini.writeInPlace(file, Ini.text(SELF, List.of(P2)));

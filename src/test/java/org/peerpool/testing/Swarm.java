@@ -14,6 +14,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.IntFunction;
 
 import javax.net.ssl.SSLContext;
 
@@ -36,7 +37,7 @@ import org.peerpool.wire.ProtocolViolationException;
  * node's), sends HANDSHAKE with its limits, then an ANNOUNCE every heartbeat (spread
  * over the interval, not in step), reads and counts what the node sends, and dials
  * again after a short random pause when its connection ends. Plaintext, or TLS 1.3 with
- * one key for the whole swarm. Every peer
+ * each peer its own key and context. Every peer
  * shares one MINA connector, {@code ioThreads} I/O threads and one timer thread: the
  * harness costs what a node's peers would, not a thread per peer. A test can make a
  * peer send, stall its reads, or drop its connection.
@@ -55,22 +56,24 @@ public final class Swarm implements AutoCloseable {
     private final class Peer {
         final int index;
         final NodeAddress address;
+        /** Null for plaintext; else this peer's TLS context, presenting its key. */
+        final SSLContext tls;
         volatile IoSession session;
         volatile boolean accepted;
         long sequence;
         ScheduledFuture<?> heartbeat;
         final AtomicInteger connections = new AtomicInteger();
 
-        Peer(int index, NodeAddress address) {
+        Peer(int index, NodeAddress address, SSLContext tls) {
             this.index = index;
             this.address = address;
+            this.tls = tls;
         }
     }
 
     private final NodeAddress target;
     private final long heartbeatMs;
-    /** Null for plaintext; else every peer's TLS context (one shared key), checking the node's pin. */
-    private final SSLContext tls;
+    private final boolean tls;
     private final List<Peer> peers = new ArrayList<>();
     private final NioSocketConnector connector;
     private final ScheduledExecutorService timer;
@@ -83,12 +86,13 @@ public final class Swarm implements AutoCloseable {
     private final ConcurrentLinkedQueue<String> refusals = new ConcurrentLinkedQueue<>();
     private volatile boolean running = true;
 
-    private Swarm(NodeAddress target, int count, int port, int ioThreads, long heartbeatMs, SSLContext tls) {
+    private Swarm(NodeAddress target, int count, int port, int ioThreads, long heartbeatMs,
+                  IntFunction<SSLContext> tls) {
         this.target = target;
         this.heartbeatMs = heartbeatMs;
-        this.tls = tls;
+        this.tls = tls != null;
         for (int i = 0; i < count; i++) {
-            peers.add(new Peer(i, NodeAddress.of(ip(i), port)));
+            peers.add(new Peer(i, NodeAddress.of(ip(i), port), tls == null ? null : tls.apply(i)));
         }
         connector = new NioSocketConnector(ioThreads);
         connector.setConnectTimeoutMillis(10_000);
@@ -110,12 +114,13 @@ public final class Swarm implements AutoCloseable {
     }
 
     /**
-     * As {@link #start(NodeAddress, int, int, int, long, long)}, over TLS 1.3 with
-     * {@code tls} (a client context presenting the swarm's key and checking the node's):
-     * each peer sends its HANDSHAKE once the TLS handshake is done.
+     * As {@link #start(NodeAddress, int, int, int, long, long)}, over TLS 1.3 with peer
+     * {@code i}'s client context {@code tls.apply(i)}, made once (it presents that peer's
+     * key and checks the node's): each peer sends its HANDSHAKE once the TLS handshake
+     * is done.
      */
     public static Swarm start(NodeAddress target, int count, int port, int ioThreads, long heartbeatMs, long spreadMs,
-                              SSLContext tls) {
+                              IntFunction<SSLContext> tls) {
         Swarm s = new Swarm(target, count, port, ioThreads, heartbeatMs, tls);
         for (Peer p : s.peers) {
             s.timer.schedule(() -> s.dial(p), spreadMs <= 0 ? 0 : ThreadLocalRandom.current().nextLong(spreadMs),
@@ -258,7 +263,7 @@ public final class Swarm implements AutoCloseable {
                 .addListener(f -> {
                     org.apache.mina.core.future.ConnectFuture cf = (org.apache.mina.core.future.ConnectFuture) f;
                     if (cf.isConnected()) {
-                        if (tls == null) {
+                        if (!tls) {
                             sendHandshake(p, cf.getSession());
                         }
                     } else {
@@ -293,9 +298,10 @@ public final class Swarm implements AutoCloseable {
     private final class Handler extends IoHandlerAdapter {
         @Override
         public void sessionCreated(IoSession session) {
-            if (tls != null) {
+            Peer p = (Peer) session.getAttribute(PEER);
+            if (p != null && p.tls != null) {
                 // First in the chain, before the session opens: the client side of TLS 1.3.
-                SslFilter f = new SslFilter(tls);
+                SslFilter f = new SslFilter(p.tls);
                 f.setEnabledProtocols(new String[] {"TLSv1.3"});
                 session.getFilterChain().addFirst("tls", f);
             }
