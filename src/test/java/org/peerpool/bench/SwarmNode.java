@@ -116,6 +116,24 @@ final class SwarmNode {
                 long lostBefore = swarm.lostBeforeAccepted();
                 double restartMs = awaitAll(swarm, n, t1, p);
                 d.put("restartLostBeforeAccepted", swarm.lostBeforeAccepted() - lostBefore);
+                // Scraped as an operator's Prometheus would: relaunched with the exporter agent that
+                // bin/peerpool adds for PEERPOOL_METRICS_PORT (apart, so its start-up is in no figure above).
+                p.destroyForcibly();
+                p.waitFor(30, TimeUnit.SECONDS);
+                int metricsPort = BenchNet.freePort(List.of(InetAddress.getLoopbackAddress()));
+                List<String> withAgent = new ArrayList<>(cmd);
+                withAgent.add(1, MetricsScrape.agentFlag(basedir, metricsPort));
+                p = launch(withAgent, dir, "node-3.log");
+                awaitAll(swarm, n, System.nanoTime(), p);
+                MetricsScrape.Result scrape = MetricsScrape.run(metricsPort, p.pid(), 5, dir.resolve("metrics.txt"));
+                if (scrape.peersConnected() != n) {
+                    throw new IllegalStateException("a scrape shows " + scrape.peersConnected() + " of " + n
+                            + " peers connected");
+                }
+                d.put("scrapeWallMs", scrape.wallMs());
+                d.put("scrapeNodeCpuMs", scrape.nodeCpuMs());
+                d.put("scrapeSeries", scrape.series());
+                d.put("scrapeBytes", scrape.bytes());
                 d.put("peers", n);
                 d.put("launchToAllMs", launchMs);
                 d.put("restartToAllMs", restartMs);
@@ -142,6 +160,13 @@ final class SwarmNode {
                 r.add(new Results.Row(n + " peers: node heap after GC", heapMiB, "MiB",
                         String.format("%.1f MiB", heapMiB), null, "-", "< 32 MiB", heapMiB < 32,
                         "as above; live bytes from jcmd PID GC.class_histogram (a full GC first)", Map.of()));
+                r.add(new Results.Row(n + " peers: a Prometheus scrape", scrape.wallMs(), "ms",
+                        String.format("%.0f ms, %.0f ms of node CPU; %d series, %d KiB", scrape.wallMs(),
+                                scrape.nodeCpuMs(), scrape.series(), scrape.bytes() / 1024), null, "-", "-", null,
+                        "as above, the node started with the JMX exporter agent as bin/peerpool starts it for "
+                                + "PEERPOOL_METRICS_PORT (etc/metrics.yaml); GET /metrics, median of 5 after one "
+                                + "untimed; node CPU from /proc/PID/stat; every peer's peerpool_peer_connected is 1",
+                        Map.of()));
                 r.add(new Results.Row(n + " peers: bin/peerpool peers", peersMs, "ms",
                         String.format("%.0f ms (its own JVM start included)", peersMs), null, "-", "< 1000 ms",
                         peersMs < 1000, "as above; wall time of bin/peerpool peers (local attach), median of 3",
