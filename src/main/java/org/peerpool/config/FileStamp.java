@@ -51,6 +51,7 @@ record FileStamp(List<Object> file, List<Object> keystore) {
     }
 
     private static boolean settled(List<Object> a, long wallMillis) {
+        // The last two attributes are the times: lastModifiedTime, ctime.
         for (int i = a.size() - 2; i < a.size(); i++) {
             if (!(a.get(i) instanceof FileTime t) || wallMillis - t.toMillis() < SETTLED_MS) {
                 return false;

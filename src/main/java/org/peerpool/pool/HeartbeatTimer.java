@@ -49,6 +49,12 @@ final class HeartbeatTimer {
     private final PriorityQueue<Beat> queue = new PriorityQueue<>((a, b) -> Long.compare(a.due, b.due));
     private ScheduledFuture<?> wake;
     private long wakeAt;
+    /**
+     * Names the one wake-up that counts. A wake-up replaced or cancelled while it already
+     * runs finds another number here and does nothing; else it would arm a second chain
+     * of wake-ups beside the current one.
+     */
+    private long wakeNumber;
 
     /** {@code beat} sends one ANNOUNCE on a connection; it runs on the timer thread, no lock held. */
     HeartbeatTimer(ScheduledExecutorService timer, PoolClock clock, Consumer<Connection> beat) {
@@ -73,6 +79,7 @@ final class HeartbeatTimer {
             if (queue.isEmpty() && wake != null) {
                 wake.cancel(false);
                 wake = null;
+                wakeNumber++;
             }
         }
     }
@@ -84,9 +91,12 @@ final class HeartbeatTimer {
         }
     }
 
-    private void fire() {
+    private void fire(long number) {
         List<Connection> due = new ArrayList<>();
         synchronized (lock) {
+            if (number != wakeNumber) {
+                return;
+            }
             wake = null;
             long now = clock.nanoTime();
             while (!queue.isEmpty() && queue.peek().due - now <= COALESCE_NANOS) {
@@ -115,9 +125,10 @@ final class HeartbeatTimer {
         if (wake != null) {
             wake.cancel(false);
         }
+        long number = ++wakeNumber;
         try {
             wakeAt = head.due;
-            wake = timer.schedule(this::fire, Math.max(0, head.due - clock.nanoTime()), TimeUnit.NANOSECONDS);
+            wake = timer.schedule(() -> fire(number), Math.max(0, head.due - clock.nanoTime()), TimeUnit.NANOSECONDS);
         } catch (RejectedExecutionException stopped) {
             // The agent is stopping; its connections are about to be closed with the rest.
             wake = null;

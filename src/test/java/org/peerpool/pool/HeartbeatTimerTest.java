@@ -3,10 +3,13 @@ package org.peerpool.pool;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.lang.reflect.Proxy;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
@@ -75,5 +78,30 @@ class HeartbeatTimerTest {
         assertEquals(2, beats.get(stopped).size(), "beats before the stop only: " + beats.get(stopped));
         assertEquals(10, beats.get(kept).size());
         assertEquals(1, heartbeats.size());
+    }
+
+    @Test
+    void aWakeUpReplacedWhileItRunsArmsNoSecondChain() {
+        // A timer whose cancel comes too late, as for a wake-up already running when it is replaced.
+        ScheduledExecutorService late = (ScheduledExecutorService) Proxy.newProxyInstance(getClass().getClassLoader(),
+                new Class<?>[] {ScheduledExecutorService.class}, (proxy, m, args) -> {
+                    Object f = m.invoke(timer, args);
+                    return !(f instanceof ScheduledFuture<?>) ? f : Proxy.newProxyInstance(getClass().getClassLoader(),
+                            new Class<?>[] {ScheduledFuture.class}, (p2, m2, a2) ->
+                                    m2.getName().equals("cancel") ? false : m2.invoke(f, a2));
+                });
+        HeartbeatTimer lateBeats = new HeartbeatTimer(late, world,
+                c -> beats.computeIfAbsent(c, k -> new ArrayList<>()).add(world.nanoTime()));
+        Connection first = connection();
+        Connection earlier = connection();
+        lateBeats.start(first, 10 * SECOND, 20 * SECOND);
+        // Due sooner: the wake-up for 10 s is replaced, but still runs.
+        lateBeats.start(earlier, 5 * SECOND, 20 * SECOND);
+        long steps0 = world.steps();
+        world.runUntil(200 * SECOND, () -> { });
+        assertEquals(10, beats.get(first).size());
+        assertEquals(10, beats.get(earlier).size());
+        // One wake-up per beat time (5, 10, 25, 30, ... s), plus the replaced one running once for nothing.
+        assertEquals(21, world.steps() - steps0, "timer wake-ups");
     }
 }
