@@ -30,6 +30,7 @@ final class SessionHandler extends IoHandlerAdapter {
 
     static final AttributeKey CONNECTION = new AttributeKey(SessionHandler.class, "connection");
     private static final AttributeKey LINK = new AttributeKey(SessionHandler.class, "link");
+    private static final AttributeKey INPUT_CLOSED = new AttributeKey(SessionHandler.class, "inputClosed");
 
     private static final Logger log = LoggerFactory.getLogger(SessionHandler.class);
 
@@ -47,13 +48,15 @@ final class SessionHandler extends IoHandlerAdapter {
      * MINA fails every queued write of a closed session except the one it was in the
      * middle of writing; fail that one too, so every send is settled one way or the other.
      */
-    private static void failUnfinishedWrite(IoSession session) {
+    private static WriteRequest failUnfinishedWrite(IoSession session) {
         if (session instanceof AbstractIoSession s) {
             WriteRequest current = s.getCurrentWriteRequest();
             if (current != null) {
                 current.getFuture().setException(new WriteToClosedSessionException(current));
             }
+            return current;
         }
+        return null;
     }
 
     static Connection connectionOf(IoSession session) {
@@ -132,15 +135,29 @@ final class SessionHandler extends IoHandlerAdapter {
     }
 
     @Override
+    public void inputClosed(IoSession session) {
+        // Remembered so that a write left unfinished by the peer's FIN is not taken for a failed write.
+        session.setAttribute(INPUT_CLOSED, Boolean.TRUE);
+        session.closeNow();
+    }
+
+    @Override
     public void sessionClosed(IoSession session) {
-        failUnfinishedWrite(session);
+        WriteRequest unfinished = failUnfinishedWrite(session);
         MinaLink link = (MinaLink) session.getAttribute(LINK);
         if (link != null) {
             link.closed();
         }
         Connection c = connectionOf(session);
-        if (c != null) {
-            pool.onClosed(c);
+        if (c == null) {
+            return;
         }
+        if (unfinished != null && !session.containsAttribute(INPUT_CLOSED)) {
+            // MINA closes a session whose write fails (a reset, a broken pipe, a keepalive timeout) without
+            // reporting the error: a write still in hand at the close is the only trace of it. Reported as
+            // the I/O error it is; when the pool closed the session itself, its own reason stands.
+            pool.onError(c, new IOException("write failed: the connection was reset or broken"));
+        }
+        pool.onClosed(c);
     }
 }
