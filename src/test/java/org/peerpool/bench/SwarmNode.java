@@ -80,12 +80,17 @@ final class SwarmNode {
         Map<String, Object> d = new LinkedHashMap<>();
         try (Swarm swarm = Swarm.start(node, n, port, 2, 30_000, 0,
                 i -> keys.context(i, TlsClient.serverTrust(nodeKey.pin())))) {
+            long self = ProcessHandle.current().pid();
+            long swarmCpu0 = ProcCpu.processNanos(self);
             long t0 = System.nanoTime();
             Process p = launch(cmd, dir, "node-1.log");
             try {
                 double launchMs = awaitAll(swarm, n, t0, p);
-                d.put("launchLostBeforeAccepted", swarm.lostBeforeAccepted());
                 long pid = p.pid();
+                // Where the launch's time goes: the CPU both sides spent on it, against the two cores' wall time.
+                d.put("launchNodeCpuMs", ProcCpu.processNanos(pid) / 1e6);
+                d.put("launchSwarmCpuMs", (ProcCpu.processNanos(self) - swarmCpu0) / 1e6);
+                d.put("launchLostBeforeAccepted", swarm.lostBeforeAccepted());
                 // PROTOCOL.md section 3: a set that changed is sent again at the end of each link's
                 // heartbeat interval, so for one interval after the burst every link sends a 1,000-address
                 // VIEW. That wave is measured apart; idle is what follows it.
@@ -111,10 +116,13 @@ final class SwarmNode {
                 }
                 p.destroyForcibly();
                 p.waitFor(30, TimeUnit.SECONDS);
+                long swarmCpu1 = ProcCpu.processNanos(self);
                 long t1 = System.nanoTime();
                 p = launch(cmd, dir, "node-2.log");
                 long lostBefore = swarm.lostBeforeAccepted();
                 double restartMs = awaitAll(swarm, n, t1, p);
+                d.put("restartNodeCpuMs", ProcCpu.processNanos(p.pid()) / 1e6);
+                d.put("restartSwarmCpuMs", (ProcCpu.processNanos(self) - swarmCpu1) / 1e6);
                 d.put("restartLostBeforeAccepted", swarm.lostBeforeAccepted() - lostBefore);
                 // Scraped as an operator's Prometheus would: relaunched with the exporter agent that
                 // bin/peerpool adds for PEERPOOL_METRICS_PORT (apart, so its start-up is in no figure above).
