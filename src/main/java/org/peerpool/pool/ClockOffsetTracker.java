@@ -14,7 +14,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Keeps {@link ClockOffsets}: each peer's clock offset, estimated from its ANNOUNCE
  * heartbeats as {@code timestamp_ms} minus this node's clock at arrival, the median of
- * the last {@value #SAMPLES} (so one delayed frame does not move it). The estimate
+ * the last {@value #SAMPLES} (so one delayed frame does not move it), judged once there
+ * are {@value #SAMPLES}. The estimate
  * includes the one-way network delay, a millisecond or less on a LAN. A peer whose
  * offset passes {@value #WARN_MS} ms (either way) gets one WARN, and one INFO once it
  * is back under {@value #CLEAR_MS} ms; the gap between the two keeps a clock near the
@@ -74,7 +75,9 @@ final class ClockOffsetTracker implements ClockOffsets {
             // The mean of the middle two, without overflowing on absurd stamps.
             median = (lo >> 1) + (hi >> 1) + (lo & hi & 1);
             long off = Math.abs(median);
-            if (!warned && off > WARN_MS) {
+            // Judged only on a full ring: a node (or peer) busy with a thousand handshakes delivers its first
+            // ANNOUNCEs seconds late, and one such sample alone would be its whole "median".
+            if (!warned && count == SAMPLES && off > WARN_MS) {
                 warned = true;
             } else if (warned && off < CLEAR_MS) {
                 warned = false;

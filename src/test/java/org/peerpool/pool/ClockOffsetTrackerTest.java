@@ -29,6 +29,25 @@ class ClockOffsetTrackerTest {
     }
 
     @Test
+    void aLateFirstAnnounceIsNoDriftTheMedianWaitsForFiveSamples() {
+        ClockOffsetTracker c = new ClockOffsetTracker(() -> SELF);
+        try (LogCapture log = LogCapture.warnings(ConnectionPool.class)) {
+            // A node launched into a thousand peers reads their first ANNOUNCEs seconds late.
+            c.announced(PEER, T0 - 2400, T0);
+            c.announced(PEER, T0 + 30_000 - 2100, T0 + 30_000);
+            assertEquals(0, clockWarnings(log), "two late samples are no median of five: " + log.messages());
+            for (int i = 2; i < ClockOffsetTracker.SAMPLES; i++) {
+                c.announced(PEER, T0 + i * 30_000, T0 + i * 30_000);
+            }
+            assertEquals(0, clockWarnings(log), "three in step of five: " + log.messages());
+            assertEquals(0, c.offsetMillis(PEER));
+            stamps(c, -3000, T0 + 5 * 30_000);
+            assertEquals(1, clockWarnings(log), "a clock really behind is told once five samples say so");
+            assertEquals(-3000, c.offsetMillis(PEER));
+        }
+    }
+
+    @Test
     void aPeerAlternatingItsStampsGetsOneWarningInTenMinutes() {
         ClockOffsetTracker c = new ClockOffsetTracker(() -> SELF);
         try (LogCapture log = LogCapture.warnings(ConnectionPool.class)) {
