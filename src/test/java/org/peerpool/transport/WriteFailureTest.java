@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -16,9 +18,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.peerpool.PeerEvent;
 import org.peerpool.config.NodeConfig;
-import org.peerpool.pool.Connection;
 import org.peerpool.pool.ConnectionPool;
-import org.peerpool.pool.Link;
 import org.peerpool.pool.TransportEvents;
 import org.peerpool.testing.Await;
 import org.peerpool.testing.RawPeer;
@@ -62,7 +62,7 @@ class WriteFailureTest {
         List<PeerEvent> heard = new CopyOnWriteArrayList<>();
         pool.addPeerListener(heard::add);
         LinkCatcher links = new LinkCatcher(pool.transportEvents());
-        transport = new Transport(links, "write-failure", 1, a -> true);
+        transport = new Transport(links.events(), "write-failure", 1, a -> true);
         pool.open();
         transport.bind(pool.self());
         pool.startDialing(transport);
@@ -88,7 +88,7 @@ class WriteFailureTest {
     }
 
     /** Passes every event on to the pool, keeping the accepted link to hold back its reads. */
-    private static final class LinkCatcher implements TransportEvents {
+    private static final class LinkCatcher {
         private final TransportEvents pool;
         volatile MinaLink accepted;
 
@@ -96,65 +96,18 @@ class WriteFailureTest {
             this.pool = pool;
         }
 
-        @Override
-        public NodeConfig config() {
-            return pool.config();
-        }
-
-        @Override
-        public void onDialConnected(Connection attempt, Link link) {
-            pool.onDialConnected(attempt, link);
-        }
-
-        @Override
-        public void onDialFailed(Connection attempt, Throwable cause) {
-            pool.onDialFailed(attempt, cause);
-        }
-
-        @Override
-        public Connection onAccepted(Link link) {
-            accepted = (MinaLink) link;
-            return pool.onAccepted(link);
-        }
-
-        @Override
-        public void onMessage(Connection c, Message m) {
-            pool.onMessage(c, m);
-        }
-
-        @Override
-        public void onViolation(Connection c, String reason) {
-            pool.onViolation(c, reason);
-        }
-
-        @Override
-        public void onIdle(Connection c) {
-            pool.onIdle(c);
-        }
-
-        @Override
-        public void onError(Connection c, Throwable cause) {
-            pool.onError(c, cause);
-        }
-
-        @Override
-        public void onClosed(Connection c) {
-            pool.onClosed(c);
-        }
-
-        @Override
-        public boolean onTlsOffered(Connection c) {
-            return pool.onTlsOffered(c);
-        }
-
-        @Override
-        public void onSecured(Connection c) {
-            pool.onSecured(c);
-        }
-
-        @Override
-        public void onKeyMismatch(Connection c, String reason) {
-            pool.onKeyMismatch(c, reason);
+        TransportEvents events() {
+            return (TransportEvents) Proxy.newProxyInstance(TransportEvents.class.getClassLoader(),
+                    new Class<?>[] {TransportEvents.class}, (proxy, method, args) -> {
+                        if (method.getName().equals("onAccepted")) {
+                            accepted = (MinaLink) args[0];
+                        }
+                        try {
+                            return method.invoke(pool, args);
+                        } catch (InvocationTargetException e) {
+                            throw e.getCause();
+                        }
+                    });
         }
     }
 }
