@@ -1,5 +1,6 @@
 package org.peerpool.jmx;
 
+import javax.management.AttributeList;
 import javax.management.MBeanAttributeInfo;
 import javax.management.MBeanInfo;
 import javax.management.MBeanOperationInfo;
@@ -16,6 +17,14 @@ final class DescribedMBean extends StandardMBean {
 
     <T> DescribedMBean(T implementation, Class<T> mxbeanInterface) {
         super(implementation, mxbeanInterface, true);
+    }
+
+    @Override
+    public AttributeList getAttributes(String[] attributes) {
+        if (getImplementation() instanceof BatchReads batch) {
+            return batch.together(() -> super.getAttributes(attributes));
+        }
+        return super.getAttributes(attributes);
     }
 
     @Override
