@@ -47,6 +47,7 @@ final class SessionHandler extends IoHandlerAdapter {
     /**
      * MINA fails every queued write of a closed session except the one it was in the
      * middle of writing; fail that one too, so every send is settled one way or the other.
+     * Returns that write, or null when none was in hand.
      */
     private static WriteRequest failUnfinishedWrite(IoSession session) {
         if (session instanceof AbstractIoSession s) {
