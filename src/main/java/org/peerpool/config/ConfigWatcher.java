@@ -287,7 +287,8 @@ public final class ConfigWatcher implements ConfigControl, AutoCloseable {
             return false;
         }
         String text;
-        FileTime writtenAt = modified(file);
+        // The stamp's own modification time, so that it and the text below come from one stat, not two.
+        FileTime writtenAt = stamp != null ? stamp.modified() : modified(file);
         contentReads++;
         try {
             text = ConfigLoader.readText(file);
