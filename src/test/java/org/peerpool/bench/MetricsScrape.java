@@ -9,8 +9,6 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 
 /**
  * Prometheus scrapes of a node process, as an operator's Prometheus makes them: GET
@@ -47,20 +45,20 @@ final class MetricsScrape {
         HttpRequest get = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics"))
                 .timeout(Duration.ofSeconds(60)).build();
         String body = scrape(get);
-        List<Double> wall = new ArrayList<>();
-        List<Double> cpu = new ArrayList<>();
+        double[] wall = new double[times];
+        double[] cpu = new double[times];
         for (int i = 0; i < times; i++) {
             long c0 = ProcCpu.processNanos(pid);
             long t0 = System.nanoTime();
             body = scrape(get);
-            wall.add((System.nanoTime() - t0) / 1e6);
-            cpu.add((ProcCpu.processNanos(pid) - c0) / 1e6);
+            wall[i] = (System.nanoTime() - t0) / 1e6;
+            cpu[i] = (ProcCpu.processNanos(pid) - c0) / 1e6;
         }
         Files.writeString(keep, body);
         long series = body.lines().filter(l -> !l.startsWith("#") && !l.isBlank()).count();
         long connected = body.lines().filter(l -> l.startsWith("peerpool_peer_connected{")
                 && (l.endsWith(" 1.0") || l.endsWith(" 1"))).count();
-        return new Result(median(wall), median(cpu), body.length(), series, connected);
+        return new Result(Stats.median(wall), Stats.median(cpu), body.length(), series, connected);
     }
 
     /** On a connection of its own, as Prometheus after a scrape interval (the exporter drops idle ones). */
@@ -71,10 +69,5 @@ final class MetricsScrape {
             throw new IOException("GET /metrics answered " + r.statusCode());
         }
         return r.body();
-    }
-
-    private static double median(List<Double> xs) {
-        List<Double> s = xs.stream().sorted().toList();
-        return s.get(s.size() / 2);
     }
 }

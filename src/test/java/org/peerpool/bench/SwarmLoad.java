@@ -47,11 +47,7 @@ final class SwarmLoad {
         Path dir = Files.createDirectories(s.out().resolve("swarm-load"));
         BenchKeys.Key nodeKey = BenchKeys.make(dir, "node");
         SwarmKeys keys = SwarmKeys.generate(n);
-        List<String> pins = new ArrayList<>();
-        for (int i = 0; i < n; i++) {
-            pins.add(keys.pin(i));
-        }
-        Agent node = Agent.builder(BenchKeys.tlsConfig(dir, "load-node", NodeAddress.of(ip, port), peers, pins,
+        Agent node = Agent.builder(BenchKeys.tlsConfig(dir, "load-node", NodeAddress.of(ip, port), peers, keys.pins(),
                 nodeKey)).ioThreads(2).mbeanServer(null).build();
         int expected = n * PER_SECOND * SECONDS;
         long[] latency = new long[expected * 2];

@@ -86,6 +86,11 @@ public final class SwarmKeys {
         return keys.size();
     }
 
+    /** Every peer's pin, in peer order. */
+    public List<String> pins() {
+        return List.copyOf(pins);
+    }
+
     /** Peer {@code i}'s pin, {@code sha256/...}. */
     public String pin(int i) {
         return pins.get(i);
